@@ -1,0 +1,256 @@
+//! The in-memory graph: nodes and edges in vectors, adjacency lists both ways, and an id index.
+//!
+//! Sized for a million edges: an edge is a few words, adjacency is two `u32` per edge, and
+//! every query walks adjacency lists without hashing on the hot path.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use hashbrown::HashMap;
+
+use super::{is_valid_key, Edge, EdgeIdx, EdgeKind, ModelError, Node, NodeIdx, NodeKind, Perms};
+use super::{TypeTable, Value};
+
+/// An OSmosis model: PDs, resources and resource spaces, and the edges between them.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    nodes: Vec<Option<Node>>,
+    edges: Vec<Option<Edge>>,
+    out: Vec<Vec<EdgeIdx>>,
+    inc: Vec<Vec<EdgeIdx>>,
+    index: HashMap<String, NodeIdx>,
+    live_nodes: usize,
+    live_edges: usize,
+    /// Which space type each resource type lives in (used by the checker and cleanup).
+    pub types: TypeTable,
+}
+
+fn valid_text(s: &str) -> bool {
+    !s.is_empty() && !s.chars().any(char::is_control)
+}
+
+impl Model {
+    /// An empty model with the built-in type table.
+    pub fn new() -> Model {
+        Model::default()
+    }
+
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.live_nodes
+    }
+
+    /// Number of edges.
+    pub fn edge_count(&self) -> usize {
+        self.live_edges
+    }
+
+    /// Adds a node. Its id must be new, its attribute keys identifiers, and a resource or
+    /// space must have a type (a PD has none).
+    pub fn add_node(&mut self, node: Node) -> Result<NodeIdx, ModelError> {
+        if !valid_text(&node.id) {
+            return Err(ModelError::BadId(node.id));
+        }
+        match (node.kind, node.ty.is_empty()) {
+            (NodeKind::Pd, false) => {
+                return Err(ModelError::BadType(alloc::format!(
+                    "PD {} has a type ({}); only resources and spaces have one",
+                    node.id,
+                    node.ty
+                )))
+            }
+            (NodeKind::Resource | NodeKind::Space, true) => {
+                return Err(ModelError::BadType(alloc::format!("{} {} has no type", node.kind, node.id)))
+            }
+            _ if !node.ty.is_empty() && !valid_text(&node.ty) => {
+                return Err(ModelError::BadType(alloc::format!("type {:?} of {} is not valid", node.ty, node.id)))
+            }
+            _ => {}
+        }
+        if let Some(key) = node.attrs.keys().find(|k| !is_valid_key(k)) {
+            return Err(ModelError::BadAttrKey(key.clone()));
+        }
+        if self.index.contains_key(&node.id) {
+            return Err(ModelError::DuplicateId(node.id));
+        }
+        let idx = NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::BadId(node.id.clone()))?);
+        self.index.insert(node.id.clone(), idx);
+        self.nodes.push(Some(node));
+        self.out.push(Vec::new());
+        self.inc.push(Vec::new());
+        self.live_nodes += 1;
+        Ok(idx)
+    }
+
+    /// Adds an edge between two nodes of this model.
+    pub fn add_edge(&mut self, edge: Edge) -> Result<EdgeIdx, ModelError> {
+        for end in [edge.from, edge.to] {
+            if self.get(end).is_none() {
+                return Err(ModelError::UnknownNode(alloc::format!("#{}", end.0)));
+            }
+        }
+        if !edge.request_type.is_empty() && !valid_text(&edge.request_type) {
+            return Err(ModelError::BadType(alloc::format!("request type {:?} is not valid", edge.request_type)));
+        }
+        let idx = EdgeIdx(u32::try_from(self.edges.len()).map_err(|_| ModelError::UnknownNode("#overflow".into()))?);
+        self.out[edge.from.0 as usize].push(idx);
+        self.inc[edge.to.0 as usize].push(idx);
+        self.edges.push(Some(edge));
+        self.live_edges += 1;
+        Ok(idx)
+    }
+
+    /// Adds an edge between nodes named by id: the convenient form for builders and tests.
+    pub fn link(
+        &mut self,
+        kind: EdgeKind,
+        from: &str,
+        to: &str,
+        perms: Perms,
+        request_type: &str,
+    ) -> Result<EdgeIdx, ModelError> {
+        let from = self.find(from).ok_or_else(|| ModelError::UnknownNode(from.to_string()))?;
+        let to = self.find(to).ok_or_else(|| ModelError::UnknownNode(to.to_string()))?;
+        self.add_edge(Edge { kind, from, to, perms, request_type: request_type.to_string() })
+    }
+
+    /// Removes an edge; `None` if it was already gone.
+    pub fn remove_edge(&mut self, idx: EdgeIdx) -> Option<Edge> {
+        let edge = self.edges.get_mut(idx.0 as usize)?.take()?;
+        self.out[edge.from.0 as usize].retain(|e| *e != idx);
+        self.inc[edge.to.0 as usize].retain(|e| *e != idx);
+        self.live_edges -= 1;
+        Some(edge)
+    }
+
+    /// Removes a node and every edge that touches it; `None` if it was already gone.
+    pub fn remove_node(&mut self, idx: NodeIdx) -> Option<Node> {
+        self.get(idx)?;
+        let mut touching: Vec<EdgeIdx> = self.out[idx.0 as usize].clone();
+        touching.extend_from_slice(&self.inc[idx.0 as usize]);
+        for e in touching {
+            self.remove_edge(e);
+        }
+        let node = self.nodes[idx.0 as usize].take()?;
+        self.index.remove(&node.id);
+        self.live_nodes -= 1;
+        Some(node)
+    }
+
+    /// Sets an attribute of a node.
+    pub fn set_attr(&mut self, idx: NodeIdx, key: &str, value: Value) -> Result<(), ModelError> {
+        if !is_valid_key(key) {
+            return Err(ModelError::BadAttrKey(key.to_string()));
+        }
+        let node = self
+            .nodes
+            .get_mut(idx.0 as usize)
+            .and_then(Option::as_mut)
+            .ok_or_else(|| ModelError::UnknownNode(alloc::format!("#{}", idx.0)))?;
+        node.attrs.insert(key.to_string(), value);
+        Ok(())
+    }
+
+    /// The node with this id.
+    pub fn find(&self, id: &str) -> Option<NodeIdx> {
+        self.index.get(id).copied()
+    }
+
+    /// The node at `idx`, if it exists.
+    pub fn get(&self, idx: NodeIdx) -> Option<&Node> {
+        self.nodes.get(idx.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The node at `idx`.
+    ///
+    /// # Panics
+    /// If `idx` was removed or belongs to another model: indices handed out by this model's
+    /// iterators and edges are always live.
+    pub fn node(&self, idx: NodeIdx) -> &Node {
+        self.get(idx).expect("live node index")
+    }
+
+    /// The edge at `idx`, if it exists.
+    pub fn get_edge(&self, idx: EdgeIdx) -> Option<&Edge> {
+        self.edges.get(idx.0 as usize).and_then(Option::as_ref)
+    }
+
+    /// The edge at `idx`.
+    ///
+    /// # Panics
+    /// If `idx` was removed (indices from adjacency lists are always live).
+    pub fn edge(&self, idx: EdgeIdx) -> &Edge {
+        self.get_edge(idx).expect("live edge index")
+    }
+
+    /// Every node, in insertion order.
+    pub fn nodes(&self) -> impl Iterator<Item = (NodeIdx, &Node)> + '_ {
+        self.nodes.iter().enumerate().filter_map(|(i, n)| n.as_ref().map(|n| (NodeIdx(i as u32), n)))
+    }
+
+    /// Every node of one kind, in insertion order.
+    pub fn nodes_of(&self, kind: NodeKind) -> impl Iterator<Item = (NodeIdx, &Node)> + '_ {
+        self.nodes().filter(move |(_, n)| n.kind == kind)
+    }
+
+    /// Every edge, in insertion order.
+    pub fn edges(&self) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
+        self.edges.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (EdgeIdx(i as u32), e)))
+    }
+
+    /// The edges leaving `idx`.
+    pub fn out_edges(&self, idx: NodeIdx) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
+        self.adjacent(&self.out, idx)
+    }
+
+    /// The edges arriving at `idx`.
+    pub fn in_edges(&self, idx: NodeIdx) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
+        self.adjacent(&self.inc, idx)
+    }
+
+    fn adjacent<'a>(
+        &'a self,
+        lists: &'a [Vec<EdgeIdx>],
+        idx: NodeIdx,
+    ) -> impl Iterator<Item = (EdgeIdx, &'a Edge)> + 'a {
+        lists.get(idx.0 as usize).into_iter().flatten().map(move |e| (*e, self.edge(*e)))
+    }
+
+    /// One past the largest node index: the size for per-node scratch vectors.
+    pub fn node_bound(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Every edge as `(kind, from id, to id, perms, request type)`, sorted: two models are
+    /// equal when their nodes and these lists are.
+    pub fn edge_keys(&self) -> Vec<(EdgeKind, &str, &str, Perms, &str)> {
+        let mut keys: Vec<_> = self
+            .edges()
+            .map(|(_, e)| {
+                (e.kind, self.node(e.from).id.as_str(), self.node(e.to).id.as_str(), e.perms, e.request_type.as_str())
+            })
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+
+    /// Every node, sorted by id.
+    pub fn sorted_nodes(&self) -> Vec<&Node> {
+        let mut nodes: Vec<&Node> = self.nodes().map(|(_, n)| n).collect();
+        nodes.sort_unstable_by(|a, b| a.id.cmp(&b.id));
+        nodes
+    }
+}
+
+/// Models are equal when they have the same type table, the same nodes (by id, with all
+/// their data) and the same edges (as a multiset), whatever the insertion order.
+impl PartialEq for Model {
+    fn eq(&self, other: &Model) -> bool {
+        self.types == other.types
+            && self.node_count() == other.node_count()
+            && self.edge_count() == other.edge_count()
+            && self.sorted_nodes() == other.sorted_nodes()
+            && self.edge_keys() == other.edge_keys()
+    }
+}
+
+impl Eq for Model {}
