@@ -84,11 +84,14 @@ fn arc(svg: &mut String, (x1, x2): (f64, f64), y: f64, dir: f64, (color, dash): 
         (x1 + x2) / 2.0,
         color.trim_start_matches('#')
     );
-    let ly = y + dir * bulge - if dir < 0.0 { 4.0 } else { -12.0 };
+    // The label sits a quarter of the way along, near the source: arcs leaving different
+    // boxes never share a label spot, while apexes of similar spans would.
+    let t = 0.25;
+    let lx = (1.0 - t) * (1.0 - t) * x1 + 2.0 * (1.0 - t) * t * (x1 + x2) / 2.0 + t * t * x2;
+    let ly = (1.0 - t) * (1.0 - t) * y + 2.0 * (1.0 - t) * t * cy + t * t * y + if dir < 0.0 { -4.0 } else { 12.0 };
     let _ = writeln!(
         svg,
-        r#"<text x="{:.1}" y="{ly:.1}" text-anchor="middle" class="label" fill="{color}">{}</text>"#,
-        (x1 + x2) / 2.0,
+        r#"<text x="{lx:.1}" y="{ly:.1}" text-anchor="middle" class="label" fill="{color}" stroke="white" stroke-width="3" paint-order="stroke">{}</text>"#,
         escape(label)
     );
 }
@@ -177,7 +180,8 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
     let top_h = top.iter().map(|b| b.h).fold(0.0, f64::max);
     let bottom_y = top_y + top_h + 220.0;
     let bottom_h = bottom.iter().map(|b| b.h).fold(0.0, f64::max);
-    let height = bottom_y + bottom_h + 150.0;
+    // Room below the spaces for MAP arcs (at most 110 px deep) and the legend.
+    let height = bottom_y + bottom_h + 130.0 + 80.0;
     let at = |row: &[Boxed], idx: NodeIdx| row.iter().find(|b| b.idx == idx).map(Boxed::cx).unwrap_or(0.0);
 
     let mut svg = String::new();
@@ -235,8 +239,8 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
     for ((from, to), (space_map, resource_maps)) in &maps {
         let label = match (space_map, resource_maps) {
             (true, 0) => "MAP".to_string(),
-            (true, n) => format!("MAP ({n} resource MAPs)"),
-            (false, n) => format!("{n} resource MAPs, no space MAP"),
+            (true, n) => format!("MAP ({n})"),
+            (false, n) => format!("({n}), no space MAP"),
         };
         let y = bottom_y + bottom_h;
         arc(&mut svg, (at(&bottom, *from) - 6.0, at(&bottom, *to) + 6.0), y, 1.0, ("#1d4ed8", ""), &label);
@@ -264,7 +268,7 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
         ("#222222", "PD → space: resources held in it (+S: holds the space)"),
         ("#c0392b", "REQUEST between PDs, with resource types"),
         ("#7b2cbf", "HOLD of a PD by a PD"),
-        ("#1d4ed8", "MAP between spaces, with the resource MAPs across them"),
+        ("#1d4ed8", "MAP between spaces (n: resource MAPs between their resources)"),
     ];
     for (i, (color, text)) in legend.iter().enumerate() {
         let y = height - 70.0 + i as f64 * 15.0;

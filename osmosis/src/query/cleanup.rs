@@ -12,9 +12,10 @@
 //!   depth 0;
 //! - a space that MAPs onto a deleted space at space depth `j` is deleted at `j + 1` (same
 //!   PD depth), if the policy's space depth allows `j + 1`;
-//! - a PD that HOLDs a resource in a space deleted at PD depth `k`, or REQUESTs from that
-//!   space's (terminated) server a type that concerns it, is terminated at PD depth `k + 1`
-//!   if the policy's PD depth allows it.
+//! - a PD that HOLDs a resource in a space deleted at PD depth `k` (other than the
+//!   space's own server, whose holds are its bookkeeping), or REQUESTs from that space's
+//!   (terminated) server a type that concerns it, is terminated at PD depth `k + 1` if the
+//!   policy's PD depth allows it.
 //!
 //! A space can be reached by several routes with different (PD, space) depth pairs; the
 //! planner keeps every pair no other pair beats in both, so the plan is exactly the least
@@ -401,7 +402,8 @@ impl Planner<'_> {
             }
             for (_, sub) in model.in_edges(node).filter(|(_, e)| e.kind == EdgeKind::Subset) {
                 for (_, hold) in model.in_edges(sub.from).filter(|(_, e)| e.kind == EdgeKind::Hold) {
-                    if model.node(hold.from).kind == NodeKind::Pd {
+                    let is_server = servers.get(&node).is_some_and(|s| s.contains(&hold.from));
+                    if model.node(hold.from).kind == NodeKind::Pd && !is_server {
                         let cause = Cause::HoldsIn { pd: hold.from, resource: sub.from, space: node };
                         self.push(hold.from, k + 1, 0, cause, Some(id));
                     }
