@@ -42,8 +42,16 @@ impl TypeTable {
     }
 
     /// Declares that resources of `resource_type` live in spaces of `space_type`.
+    ///
+    /// Only exceptions to the same-name rule are stored, so two tables that place every
+    /// type alike compare equal, and a table survives formats that cannot carry it as
+    /// long as it has no exceptions beyond the built-in ones.
     pub fn insert(&mut self, resource_type: &str, space_type: &str) {
-        self.space_of.insert(resource_type.to_string(), space_type.to_string());
+        if resource_type == space_type {
+            self.space_of.remove(resource_type);
+        } else {
+            self.space_of.insert(resource_type.to_string(), space_type.to_string());
+        }
     }
 
     /// The space type that resources of `resource_type` live in.
@@ -57,7 +65,7 @@ impl TypeTable {
         request_type == space_type || self.space_type_of(request_type) == space_type
     }
 
-    /// The entries, resource type first, in name order.
+    /// The exceptions to the same-name rule, resource type first, in name order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &str)> {
         self.space_of.iter().map(|(r, s)| (r.as_str(), s.as_str()))
     }
