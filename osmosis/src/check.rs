@@ -149,13 +149,13 @@ pub fn check(model: &Model) -> Vec<Violation> {
         if !reachable[idx.0 as usize] {
             found.push(violation(idx, ViolationKind::Unreachable));
         }
-        for (_, e) in model.out_edges(idx).filter(|(_, e)| e.kind == EdgeKind::Map) {
+        for (_, e) in model.out_edges_of(idx, EdgeKind::Map) {
             let target = model.node(e.to);
             if target.kind != NodeKind::Resource {
                 continue;
             }
             if let ([from_space], [to_space]) = (spaces.as_slice(), spaces_of(model, e.to).as_slice()) {
-                let mapped = model.out_edges(*from_space).any(|(_, m)| m.kind == EdgeKind::Map && m.to == *to_space);
+                let mapped = model.out_edges_of(*from_space, EdgeKind::Map).any(|(_, m)| m.to == *to_space);
                 if !mapped {
                     found.push(violation(
                         idx,
@@ -175,8 +175,8 @@ pub fn check(model: &Model) -> Vec<Violation> {
 /// The spaces a node SUBSETs (only spaces: a SUBSET to another kind is an endpoint violation).
 pub fn spaces_of(model: &Model, idx: NodeIdx) -> Vec<NodeIdx> {
     model
-        .out_edges(idx)
-        .filter(|(_, e)| e.kind == EdgeKind::Subset && model.node(e.to).kind == NodeKind::Space)
+        .out_edges_of(idx, EdgeKind::Subset)
+        .filter(|(_, e)| model.node(e.to).kind == NodeKind::Space)
         .map(|(_, e)| e.to)
         .collect()
 }
@@ -190,8 +190,8 @@ pub(crate) fn reachable_from_pds(model: &Model, gone: impl Fn(NodeIdx) -> bool) 
         seen[pd.0 as usize] = true;
     }
     while let Some(n) = stack.pop() {
-        for (_, e) in model.out_edges(n) {
-            if matches!(e.kind, EdgeKind::Hold | EdgeKind::Map) && !seen[e.to.0 as usize] && !gone(e.to) {
+        for (_, e) in model.out_edges_of(n, EdgeKind::Hold).chain(model.out_edges_of(n, EdgeKind::Map)) {
+            if !seen[e.to.0 as usize] && !gone(e.to) {
                 seen[e.to.0 as usize] = true;
                 stack.push(e.to);
             }

@@ -176,7 +176,7 @@ fn assert_graph_matches(con: &mut redis::Connection, graph: &str, m: &Model) {
         let mut want = BTreeSet::new();
         let mut todo = vec![pd];
         while let Some(p) = todo.pop() {
-            for (_, e) in m.out_edges(p).filter(|(_, e)| e.kind == EdgeKind::Request) {
+            for (_, e) in m.out_edges_of(p, EdgeKind::Request) {
                 if want.insert(m.node(e.to).id.clone()) {
                     todo.push(e.to);
                 }

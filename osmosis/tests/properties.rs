@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use osmosis::format::{self, Format};
 use osmosis::query::{self, cleanup::servers, Depth, Failure, Policy};
-use osmosis::{check, EdgeKind, Model, Node, NodeIdx, NodeKind, Perms, Value};
+use osmosis::{check, Edge, EdgeKind, Model, Node, NodeIdx, NodeKind, Perms, Value};
 use proptest::prelude::*;
 
 /// A small deterministic generator (xorshift), so one `u64` seed describes a whole model.
@@ -65,14 +65,7 @@ fn valid_model(seed: u64) -> Model {
         let ty = *rng.pick(&SPACE_TYPES);
         let space = m.add_node(Node::space(format!("{ty}_SPACE_{s}"), ty)).expect("space");
         let server = *rng.pick(&pds);
-        m.add_edge(osmosis::Edge {
-            kind: EdgeKind::Hold,
-            from: server,
-            to: space,
-            perms: perms(&mut rng),
-            request_type: String::new(),
-        })
-        .expect("hold space");
+        m.add_edge(Edge::new(EdgeKind::Hold, server, space).with_perms(perms(&mut rng))).expect("hold space");
         let mut members = Vec::new();
         for r in 0..rng.below(8) {
             let rty = resource_type(ty);
@@ -93,33 +86,12 @@ fn valid_model(seed: u64) -> Model {
                 _ => {}
             }
             let res = m.add_node(node).expect("resource");
-            m.add_edge(osmosis::Edge {
-                kind: EdgeKind::Subset,
-                from: res,
-                to: space,
-                perms: Perms::NONE,
-                request_type: String::new(),
-            })
-            .expect("subset");
+            m.add_edge(Edge::new(EdgeKind::Subset, res, space)).expect("subset");
             let holder = if rng.chance(50) { server } else { *rng.pick(&pds) };
-            m.add_edge(osmosis::Edge {
-                kind: EdgeKind::Hold,
-                from: holder,
-                to: res,
-                perms: perms(&mut rng),
-                request_type: String::new(),
-            })
-            .expect("hold");
+            m.add_edge(Edge::new(EdgeKind::Hold, holder, res).with_perms(perms(&mut rng))).expect("hold");
             if rng.chance(20) {
                 let other = *rng.pick(&pds);
-                m.add_edge(osmosis::Edge {
-                    kind: EdgeKind::Hold,
-                    from: other,
-                    to: res,
-                    perms: perms(&mut rng),
-                    request_type: String::new(),
-                })
-                .expect("second hold");
+                m.add_edge(Edge::new(EdgeKind::Hold, other, res).with_perms(perms(&mut rng))).expect("second hold");
             }
             members.push(res);
         }
@@ -132,51 +104,23 @@ fn valid_model(seed: u64) -> Model {
         }
         let (a, b) = (rng.below(spaces.len()), rng.below(spaces.len()));
         let (sa, sb) = (spaces[a].0, spaces[b].0);
-        m.add_edge(osmosis::Edge {
-            kind: EdgeKind::Map,
-            from: sa,
-            to: sb,
-            perms: perms(&mut rng),
-            request_type: String::new(),
-        })
-        .expect("space map");
+        m.add_edge(Edge::new(EdgeKind::Map, sa, sb).with_perms(perms(&mut rng))).expect("space map");
         for _ in 0..rng.below(4) {
             if spaces[a].2.is_empty() || spaces[b].2.is_empty() {
                 break;
             }
             let (ra, rb) = (*rng.pick(&spaces[a].2), *rng.pick(&spaces[b].2));
-            m.add_edge(osmosis::Edge {
-                kind: EdgeKind::Map,
-                from: ra,
-                to: rb,
-                perms: perms(&mut rng),
-                request_type: String::new(),
-            })
-            .expect("resource map");
+            m.add_edge(Edge::new(EdgeKind::Map, ra, rb).with_perms(perms(&mut rng))).expect("resource map");
         }
     }
     for _ in 0..rng.below(8) {
         let (a, b) = (*rng.pick(&pds), *rng.pick(&pds));
         let ty = *rng.pick(&["VMR", "ADS", "MO", "BLOCK", "FILE", "CLOCK", "EP"]);
-        m.add_edge(osmosis::Edge {
-            kind: EdgeKind::Request,
-            from: a,
-            to: b,
-            perms: Perms::NONE,
-            request_type: ty.into(),
-        })
-        .expect("request");
+        m.add_edge(Edge::request(a, b, ty)).expect("request");
     }
     if rng.chance(30) {
         let (a, b) = (*rng.pick(&pds), *rng.pick(&pds));
-        m.add_edge(osmosis::Edge {
-            kind: EdgeKind::Hold,
-            from: a,
-            to: b,
-            perms: Perms::TERMINATE,
-            request_type: String::new(),
-        })
-        .expect("pd hold");
+        m.add_edge(Edge::new(EdgeKind::Hold, a, b).with_perms(Perms::TERMINATE)).expect("pd hold");
     }
     m
 }
@@ -214,7 +158,7 @@ fn assert_closed(m: &Model, failure: Failure, policy: Policy) {
     }
     for (&space, &(k, j)) in &deleted {
         // Spaces that map onto it are deleted when the space depth allows one more hop.
-        for (_, e) in m.in_edges(space).filter(|(_, e)| e.kind == EdgeKind::Map) {
+        for (_, e) in m.in_edges_of(space, EdgeKind::Map) {
             if m.node(e.from).kind == NodeKind::Space && policy.space_depth.allows(j + 1) {
                 assert!(deleted.contains_key(&e.from), "a space mapping onto a deleted one survives");
             }
@@ -224,8 +168,8 @@ fn assert_closed(m: &Model, failure: Failure, policy: Policy) {
         }
         let server_of = servers.get(&space).cloned().unwrap_or_default();
         // Clients holding its resources are terminated.
-        for (_, sub) in m.in_edges(space).filter(|(_, e)| e.kind == EdgeKind::Subset) {
-            for (_, h) in m.in_edges(sub.from).filter(|(_, e)| e.kind == EdgeKind::Hold) {
+        for (_, sub) in m.in_edges_of(space, EdgeKind::Subset) {
+            for (_, h) in m.in_edges_of(sub.from, EdgeKind::Hold) {
                 if m.node(h.from).kind == NodeKind::Pd && !server_of.contains(&h.from) {
                     assert!(dead.get(&h.from).is_some_and(|d| *d <= k + 1), "a holder survives");
                 }
@@ -233,7 +177,7 @@ fn assert_closed(m: &Model, failure: Failure, policy: Policy) {
         }
         // Requesters of its type from its dead server are terminated.
         for server in server_of.iter().filter(|s| dead.get(s).is_some_and(|d| *d <= k)) {
-            for (_, r) in m.in_edges(*server).filter(|(_, e)| e.kind == EdgeKind::Request) {
+            for (_, r) in m.in_edges_of(*server, EdgeKind::Request) {
                 if m.types.request_concerns(&r.request_type, &m.node(space).ty) {
                     assert!(dead.get(&r.from).is_some_and(|d| *d <= k + 1), "a requester survives");
                 }

@@ -7,11 +7,11 @@
 //!   of a REQUEST, `NONE` otherwise), `EDGE_TYPE` (`HOLD`, `MAP`, `REQUEST`, `SUBSET`),
 //!   `EDGE_FROM`, `EDGE_TO` and `EXTRA` (the permissions as letters `rwxt`, or empty).
 //!
-//! Rows may come in any order (an edge may name a node defined further down). The reader
+//! Rows may come in any order (an edge may name a node defined further down; such edges
+//! are added, in file order, after the last row, so edge order can differ). The reader
 //! takes `\n` or `\r\n` line ends and RFC 4180 quoting; every error names its line. The
 //! writer puts all node rows first, then all edges, in model order.
 
-use std::collections::HashMap;
 use std::io::Write;
 
 use super::{extra, FormatError};
@@ -39,8 +39,10 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Model, FormatError> {
     let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut model = Model::new();
-    let mut defined_at: HashMap<String, u64> = HashMap::new();
-    let mut edges = Vec::new();
+    // The line each node was defined on, by node index (for duplicate-id messages).
+    let mut defined_at: Vec<u64> = Vec::new();
+    // Edges naming a node not yet defined wait for the end of the file.
+    let mut pending = Vec::new();
     let mut record = csv::ByteRecord::new();
     let mut first = true;
     loop {
@@ -93,11 +95,13 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Model, FormatError> {
             if let Some(n) = node_name {
                 node.name = n;
             }
-            if let Some(prev) = defined_at.get(node_id) {
+            if let Some(prev) = model.find(node_id) {
+                let prev = defined_at[prev.0 as usize];
                 return Err(err(format!("duplicate node id {node_id:?} (first defined on line {prev})")));
             }
-            model.add_node(node).map_err(|e| err(e.to_string()))?;
-            defined_at.insert(node_id.to_string(), line);
+            let idx = model.add_node(node).map_err(|e| err(e.to_string()))?;
+            defined_at.resize(idx.0 as usize + 1, 0);
+            defined_at[idx.0 as usize] = line;
         } else {
             if !node_id.is_empty() {
                 return Err(err("NODE_ID is set but NODE_TYPE is empty".into()));
@@ -107,20 +111,19 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Model, FormatError> {
             })?;
             let perms = extra_cell.parse().map_err(|e| err(format!("bad permissions in EXTRA: {e}")))?;
             let request_type = if data == NO_REQUEST_TYPE { "" } else { data };
-            edges.push(PendingEdge {
-                line,
-                kind,
-                from: from.into(),
-                to: to.into(),
-                perms,
-                request_type: request_type.into(),
-            });
+            if let (Some(f), Some(t)) = (model.find(from), model.find(to)) {
+                let edge = Edge { kind, from: f, to: t, perms, request_type: request_type.into() };
+                model.add_edge(edge).map_err(|e| err(e.to_string()))?;
+            } else {
+                let (from, to, request_type) = (from.into(), to.into(), request_type.into());
+                pending.push(PendingEdge { line, kind, from, to, perms, request_type });
+            }
         }
     }
     if first {
         return Err(FormatError::at(name, 1, "empty file: expected the CellulOS CSV header"));
     }
-    for e in edges {
+    for e in pending {
         let end = |id: &str| {
             model.find(id).ok_or_else(|| FormatError::at(name, e.line, format!("edge names unknown node {id:?}")))
         };

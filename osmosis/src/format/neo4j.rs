@@ -66,7 +66,7 @@ pub fn write_dir(model: &Model, dir: &Path) -> std::io::Result<()> {
             }
             row.push(n.name.clone());
             for k in keys.keys() {
-                row.push(n.attrs.get(*k).map_or_else(String::new, |v| match (v, prop(v)) {
+                row.push(n.attrs.get(k).map_or_else(String::new, |v| match (v, prop(v)) {
                     (Value::Int(i), _) if keys[k] => i.to_string(),
                     (_, Prop::Int(i)) => i.to_string(),
                     (_, Prop::Text(s)) => s.into_owned(),

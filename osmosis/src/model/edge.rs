@@ -62,3 +62,21 @@ pub struct Edge {
     /// The requested resource type (REQUEST only); empty otherwise.
     pub request_type: String,
 }
+
+impl Edge {
+    /// An edge with no permissions and no request type.
+    pub fn new(kind: EdgeKind, from: NodeIdx, to: NodeIdx) -> Edge {
+        Edge { kind, from, to, perms: Perms::NONE, request_type: String::new() }
+    }
+
+    /// The same edge with these permissions.
+    pub fn with_perms(mut self, perms: Perms) -> Edge {
+        self.perms = perms;
+        self
+    }
+
+    /// A REQUEST edge for resources of `ty`.
+    pub fn request(from: NodeIdx, to: NodeIdx, ty: &str) -> Edge {
+        Edge { request_type: ty.into(), ..Edge::new(EdgeKind::Request, from, to) }
+    }
+}

@@ -16,6 +16,8 @@ pub enum ModelError {
     BadId(String),
     /// A PD has a type, or a resource or space has none.
     BadType(String),
+    /// The model already holds 2^32 nodes or edges.
+    TooLarge,
 }
 
 impl fmt::Display for ModelError {
@@ -30,6 +32,7 @@ impl fmt::Display for ModelError {
                 write!(f, "node id {id:?} is empty or contains a control character")
             }
             ModelError::BadType(msg) => f.write_str(msg),
+            ModelError::TooLarge => f.write_str("the model already holds 2^32 nodes or edges"),
         }
     }
 }

@@ -1,11 +1,14 @@
-//! The in-memory graph: nodes and edges in vectors, adjacency lists both ways, and an id index.
+//! The in-memory graph: nodes and edges in vectors, adjacency lists both ways split by edge
+//! kind, and an id index.
 //!
 //! Sized for a million edges: an edge is a few words, adjacency is two `u32` per edge, and
-//! every query walks adjacency lists without hashing on the hot path.
+//! queries walk only the lists of the kind they follow. That matters: a space has one
+//! SUBSET in-edge per resource, and a query asking who HOLDs the space must not scan them.
 
-use alloc::string::{String, ToString};
+use alloc::string::ToString;
 use alloc::vec::Vec;
-use hashbrown::HashMap;
+use core::hash::BuildHasher;
+use hashbrown::{DefaultHashBuilder, HashTable};
 
 use super::{is_valid_key, Edge, EdgeIdx, EdgeKind, ModelError, Node, NodeIdx, NodeKind, Perms};
 use super::{TypeTable, Value};
@@ -15,13 +18,27 @@ use super::{TypeTable, Value};
 pub struct Model {
     nodes: Vec<Option<Node>>,
     edges: Vec<Option<Edge>>,
-    out: Vec<Vec<EdgeIdx>>,
-    inc: Vec<Vec<EdgeIdx>>,
-    index: HashMap<String, NodeIdx>,
+    out: Vec<Lists>,
+    inc: Vec<Lists>,
+    /// Node indices by the hash of their id (the id itself lives only in the node).
+    index: HashTable<NodeIdx>,
+    hasher: DefaultHashBuilder,
     live_nodes: usize,
     live_edges: usize,
     /// Which space type each resource type lives in (used by the checker and cleanup).
     pub types: TypeTable,
+}
+
+/// One adjacency list per edge kind, in [`EdgeKind::ALL`] order.
+type Lists = [Vec<EdgeIdx>; 4];
+
+const fn slot(kind: EdgeKind) -> usize {
+    match kind {
+        EdgeKind::Hold => 0,
+        EdgeKind::Map => 1,
+        EdgeKind::Request => 2,
+        EdgeKind::Subset => 3,
+    }
 }
 
 fn valid_text(s: &str) -> bool {
@@ -69,14 +86,16 @@ impl Model {
         if let Some(key) = node.attrs.keys().find(|k| !is_valid_key(k)) {
             return Err(ModelError::BadAttrKey(key.clone()));
         }
-        if self.index.contains_key(&node.id) {
+        if self.find(&node.id).is_some() {
             return Err(ModelError::DuplicateId(node.id));
         }
-        let idx = NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::BadId(node.id.clone()))?);
-        self.index.insert(node.id.clone(), idx);
+        let idx = NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::TooLarge)?);
+        let Model { index, nodes, hasher, .. } = self;
+        let id_of = |i: &NodeIdx| nodes[i.0 as usize].as_ref().map_or("", |n| n.id.as_str());
+        index.insert_unique(hasher.hash_one(node.id.as_str()), idx, |i| hasher.hash_one(id_of(i)));
         self.nodes.push(Some(node));
-        self.out.push(Vec::new());
-        self.inc.push(Vec::new());
+        self.out.push(Lists::default());
+        self.inc.push(Lists::default());
         self.live_nodes += 1;
         Ok(idx)
     }
@@ -91,9 +110,9 @@ impl Model {
         if !edge.request_type.is_empty() && !valid_text(&edge.request_type) {
             return Err(ModelError::BadType(alloc::format!("request type {:?} is not valid", edge.request_type)));
         }
-        let idx = EdgeIdx(u32::try_from(self.edges.len()).map_err(|_| ModelError::UnknownNode("#overflow".into()))?);
-        self.out[edge.from.0 as usize].push(idx);
-        self.inc[edge.to.0 as usize].push(idx);
+        let idx = EdgeIdx(u32::try_from(self.edges.len()).map_err(|_| ModelError::TooLarge)?);
+        self.out[edge.from.0 as usize][slot(edge.kind)].push(idx);
+        self.inc[edge.to.0 as usize][slot(edge.kind)].push(idx);
         self.edges.push(Some(edge));
         self.live_edges += 1;
         Ok(idx)
@@ -116,8 +135,8 @@ impl Model {
     /// Removes an edge; `None` if it was already gone.
     pub fn remove_edge(&mut self, idx: EdgeIdx) -> Option<Edge> {
         let edge = self.edges.get_mut(idx.0 as usize)?.take()?;
-        self.out[edge.from.0 as usize].retain(|e| *e != idx);
-        self.inc[edge.to.0 as usize].retain(|e| *e != idx);
+        self.out[edge.from.0 as usize][slot(edge.kind)].retain(|e| *e != idx);
+        self.inc[edge.to.0 as usize][slot(edge.kind)].retain(|e| *e != idx);
         self.live_edges -= 1;
         Some(edge)
     }
@@ -125,13 +144,16 @@ impl Model {
     /// Removes a node and every edge that touches it; `None` if it was already gone.
     pub fn remove_node(&mut self, idx: NodeIdx) -> Option<Node> {
         self.get(idx)?;
-        let mut touching: Vec<EdgeIdx> = self.out[idx.0 as usize].clone();
-        touching.extend_from_slice(&self.inc[idx.0 as usize]);
+        let i = idx.0 as usize;
+        let touching: Vec<EdgeIdx> = self.out[i].iter().chain(&self.inc[i]).flatten().copied().collect();
         for e in touching {
             self.remove_edge(e);
         }
-        let node = self.nodes[idx.0 as usize].take()?;
-        self.index.remove(&node.id);
+        let hash = self.hasher.hash_one(self.node(idx).id.as_str());
+        if let Ok(entry) = self.index.find_entry(hash, |n| *n == idx) {
+            entry.remove();
+        }
+        let node = self.nodes[i].take()?;
         self.live_nodes -= 1;
         Some(node)
     }
@@ -152,7 +174,8 @@ impl Model {
 
     /// The node with this id.
     pub fn find(&self, id: &str) -> Option<NodeIdx> {
-        self.index.get(id).copied()
+        let hash = self.hasher.hash_one(id);
+        self.index.find(hash, |i| self.get(*i).is_some_and(|n| n.id == id)).copied()
     }
 
     /// The node at `idx`, if it exists.
@@ -197,22 +220,38 @@ impl Model {
         self.edges.iter().enumerate().filter_map(|(i, e)| e.as_ref().map(|e| (EdgeIdx(i as u32), e)))
     }
 
-    /// The edges leaving `idx`.
+    /// The edges leaving `idx`, grouped by kind.
     pub fn out_edges(&self, idx: NodeIdx) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
-        self.adjacent(&self.out, idx)
+        self.adjacent(&self.out, idx, None)
     }
 
-    /// The edges arriving at `idx`.
+    /// The edges arriving at `idx`, grouped by kind.
     pub fn in_edges(&self, idx: NodeIdx) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
-        self.adjacent(&self.inc, idx)
+        self.adjacent(&self.inc, idx, None)
+    }
+
+    /// The edges of one kind leaving `idx`, visiting no edge of another kind.
+    pub fn out_edges_of(&self, idx: NodeIdx, kind: EdgeKind) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
+        self.adjacent(&self.out, idx, Some(kind))
+    }
+
+    /// The edges of one kind arriving at `idx`, visiting no edge of another kind.
+    pub fn in_edges_of(&self, idx: NodeIdx, kind: EdgeKind) -> impl Iterator<Item = (EdgeIdx, &Edge)> + '_ {
+        self.adjacent(&self.inc, idx, Some(kind))
     }
 
     fn adjacent<'a>(
         &'a self,
-        lists: &'a [Vec<EdgeIdx>],
+        lists: &'a [Lists],
         idx: NodeIdx,
+        kind: Option<EdgeKind>,
     ) -> impl Iterator<Item = (EdgeIdx, &'a Edge)> + 'a {
-        lists.get(idx.0 as usize).into_iter().flatten().map(move |e| (*e, self.edge(*e)))
+        let (first, last) = kind.map_or((0, 4), |k| (slot(k), slot(k) + 1));
+        lists
+            .get(idx.0 as usize)
+            .into_iter()
+            .flat_map(move |l| l[first..last].iter().flatten())
+            .map(move |e| (*e, self.edge(*e)))
     }
 
     /// One past the largest node index: the size for per-node scratch vectors.

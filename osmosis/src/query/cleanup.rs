@@ -301,8 +301,8 @@ pub fn servers(model: &Model) -> BTreeMap<NodeIdx, Vec<NodeIdx>> {
     let mut out = BTreeMap::new();
     for (s, space) in model.nodes_of(NodeKind::Space) {
         let holders: Vec<NodeIdx> = model
-            .in_edges(s)
-            .filter(|(_, e)| e.kind == EdgeKind::Hold && model.node(e.from).kind == NodeKind::Pd)
+            .in_edges_of(s, EdgeKind::Hold)
+            .filter(|(_, e)| model.node(e.from).kind == NodeKind::Pd)
             .map(|(_, e)| e.from)
             .collect::<BTreeSet<_>>()
             .into_iter()
@@ -379,8 +379,8 @@ impl Planner<'_> {
                 continue;
             }
             if self.policy.space_depth.allows(j + 1) {
-                for (_, e) in model.in_edges(node) {
-                    if e.kind == EdgeKind::Map && model.node(e.from).kind == NodeKind::Space {
+                for (_, e) in model.in_edges_of(node, EdgeKind::Map) {
+                    if model.node(e.from).kind == NodeKind::Space {
                         self.push(e.from, k, j + 1, Cause::MapsOnto { space: e.from, onto: node }, Some(id));
                     }
                 }
@@ -393,15 +393,15 @@ impl Planner<'_> {
                 if self.dead.get(&server).is_none_or(|d| *d > k) {
                     continue;
                 }
-                for (_, req) in model.in_edges(server).filter(|(_, e)| e.kind == EdgeKind::Request) {
+                for (_, req) in model.in_edges_of(server, EdgeKind::Request) {
                     if model.types.request_concerns(&req.request_type, ty) {
                         let cause = Cause::Requests { pd: req.from, server, request_type: req.request_type.clone() };
                         self.push(req.from, k + 1, 0, cause, Some(id));
                     }
                 }
             }
-            for (_, sub) in model.in_edges(node).filter(|(_, e)| e.kind == EdgeKind::Subset) {
-                for (_, hold) in model.in_edges(sub.from).filter(|(_, e)| e.kind == EdgeKind::Hold) {
+            for (_, sub) in model.in_edges_of(node, EdgeKind::Subset) {
+                for (_, hold) in model.in_edges_of(sub.from, EdgeKind::Hold) {
                     let is_server = servers.get(&node).is_some_and(|s| s.contains(&hold.from));
                     if model.node(hold.from).kind == NodeKind::Pd && !is_server {
                         let cause = Cause::HoldsIn { pd: hold.from, resource: sub.from, space: node };
@@ -482,19 +482,19 @@ pub fn plan_cleanup(model: &Model, failure: Failure, policy: Policy) -> Result<C
     terminate.sort_by(|a, b| (a.depth, id(a.pd)).cmp(&(b.depth, id(b.pd))));
     delete.sort_by(|a, b| (a.pd_depth, a.space_depth, id(a.space)).cmp(&(b.pd_depth, b.space_depth, id(b.space))));
 
-    // Everything that is gone, with the chain that explains it.
-    let mut why: BTreeMap<NodeIdx, &Vec<Cause>> = BTreeMap::new();
+    // Everything that is gone, with the chain that explains it, by node index.
+    let mut why: Vec<Option<&Vec<Cause>>> = alloc::vec![None; model.node_bound()];
     for t in &terminate {
-        why.insert(t.pd, &t.chain);
+        why[t.pd.0 as usize] = Some(&t.chain);
     }
     for d in &delete {
-        why.insert(d.space, &d.chain);
+        why[d.space.0 as usize] = Some(&d.chain);
     }
     let mut resources = Vec::new();
     for d in &delete {
-        for (_, sub) in model.in_edges(d.space).filter(|(_, e)| e.kind == EdgeKind::Subset) {
-            if let alloc::collections::btree_map::Entry::Vacant(v) = why.entry(sub.from) {
-                v.insert(&d.chain);
+        for (_, sub) in model.in_edges_of(d.space, EdgeKind::Subset) {
+            if why[sub.from.0 as usize].is_none() {
+                why[sub.from.0 as usize] = Some(&d.chain);
                 resources.push(sub.from);
             }
         }
@@ -502,12 +502,12 @@ pub fn plan_cleanup(model: &Model, failure: Failure, policy: Policy) -> Result<C
     // Resources that some PD reached before and only terminated PDs reach now: a dead
     // PD's own regions, its CPU ... They are released, so the model stays valid.
     let reached_before = reachable_from_pds(model, |_| false);
-    let reached_after = reachable_from_pds(model, |n| why.contains_key(&n));
+    let reached_after = reachable_from_pds(model, |n| why[n.0 as usize].is_some());
     let mut orphans: BTreeMap<NodeIdx, Vec<Cause>> = BTreeMap::new();
     for t in &terminate {
         for r in reach(model, t.pd) {
             let (i, node) = (r.0 as usize, model.node(r));
-            if node.kind == NodeKind::Resource && reached_before[i] && !reached_after[i] && !why.contains_key(&r) {
+            if node.kind == NodeKind::Resource && reached_before[i] && !reached_after[i] && why[i].is_none() {
                 orphans.entry(r).or_insert_with(|| {
                     let mut chain = t.chain.clone();
                     chain.push(Cause::Orphaned { resource: r, pd: t.pd });
@@ -517,34 +517,44 @@ pub fn plan_cleanup(model: &Model, failure: Failure, policy: Policy) -> Result<C
         }
     }
     for (r, chain) in &orphans {
-        why.insert(*r, chain);
+        why[r.0 as usize] = Some(chain);
         resources.push(*r);
     }
     resources.sort_by(|a, b| id(*a).cmp(id(*b)));
 
-    // A surviving server whose every space concerned by a requested type is deleted.
-    let starved = |server: NodeIdx, ty: &str| -> Option<&Vec<Cause>> {
-        let spaces: Vec<NodeIdx> = served
-            .get(&server)?
-            .iter()
-            .copied()
-            .filter(|s| model.types.request_concerns(ty, &model.node(*s).ty))
-            .collect();
-        let first = *spaces.first()?;
-        spaces.iter().all(|s| why.contains_key(s)).then(|| why[&first])
-    };
+    // Survivors' edges into what is gone: only the in-edges of gone nodes need a look.
     let mut revoke = Vec::new();
-    for (e, edge) in model.edges() {
-        if why.contains_key(&edge.from) {
-            continue;
+    let gone = terminate.iter().map(|t| t.pd).chain(delete.iter().map(|d| d.space)).chain(resources.iter().copied());
+    for g in gone {
+        for (e, edge) in model.in_edges(g) {
+            if why[edge.from.0 as usize].is_none() {
+                revoke.push(Revocation { edge: e, chain: why[g.0 as usize].cloned().unwrap_or_default() });
+            }
         }
-        let chain = match why.get(&edge.to) {
-            Some(chain) => Some(*chain),
-            None if edge.kind == EdgeKind::Request => starved(edge.to, &edge.request_type),
-            None => None,
-        };
-        if let Some(chain) = chain {
-            revoke.push(Revocation { edge: e, chain: chain.clone() });
+    }
+    // REQUESTs to a surviving server for a type whose every space it serves is deleted.
+    let starved_servers: BTreeSet<NodeIdx> = delete
+        .iter()
+        .flat_map(|d| servers.get(&d.space).into_iter().flatten().copied())
+        .filter(|s| why[s.0 as usize].is_none())
+        .collect();
+    for server in starved_servers {
+        for (e, req) in model.in_edges_of(server, EdgeKind::Request) {
+            if why[req.from.0 as usize].is_some() {
+                continue;
+            }
+            let concerned: Vec<NodeIdx> = served
+                .get(&server)
+                .into_iter()
+                .flatten()
+                .copied()
+                .filter(|s| model.types.request_concerns(&req.request_type, &model.node(*s).ty))
+                .collect();
+            if let Some(first) = concerned.first() {
+                if concerned.iter().all(|s| why[s.0 as usize].is_some()) {
+                    revoke.push(Revocation { edge: e, chain: why[first.0 as usize].cloned().unwrap_or_default() });
+                }
+            }
         }
     }
     revoke.sort_by(|a, b| {

@@ -39,15 +39,15 @@ pub fn direct_dependencies(model: &Model, pd: NodeIdx) -> Vec<(NodeIdx, DepReaso
             deps.entry(q).or_insert(why);
         }
     };
-    for (_, e) in model.out_edges(pd).filter(|(_, e)| e.kind == EdgeKind::Request) {
+    for (_, e) in model.out_edges_of(pd, EdgeKind::Request) {
         add(e.to, DepReason::Requests(e.request_type.clone()));
     }
-    for (_, e) in model.in_edges(pd).filter(|(_, e)| e.kind == EdgeKind::Hold) {
+    for (_, e) in model.in_edges_of(pd, EdgeKind::Hold) {
         add(e.from, DepReason::HeldBy);
     }
     for n in reach(model, pd) {
-        for (_, m) in model.out_edges(n).filter(|(_, e)| e.kind == EdgeKind::Map) {
-            for (_, h) in model.in_edges(m.to).filter(|(_, e)| e.kind == EdgeKind::Hold) {
+        for (_, m) in model.out_edges_of(n, EdgeKind::Map) {
+            for (_, h) in model.in_edges_of(m.to, EdgeKind::Hold) {
                 add(h.from, DepReason::MapsOnto(m.to));
             }
         }

@@ -21,11 +21,11 @@ pub fn reach(model: &Model, pd: NodeIdx) -> Vec<NodeIdx> {
             found.push(n);
         }
     };
-    for (_, e) in model.out_edges(pd).filter(|(_, e)| e.kind == EdgeKind::Hold) {
+    for (_, e) in model.out_edges_of(pd, EdgeKind::Hold) {
         visit(e.to, &mut stack);
     }
     while let Some(n) = stack.pop() {
-        for (_, e) in model.out_edges(n).filter(|(_, e)| e.kind == EdgeKind::Map) {
+        for (_, e) in model.out_edges_of(n, EdgeKind::Map) {
             visit(e.to, &mut stack);
         }
     }

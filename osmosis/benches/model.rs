@@ -1,2 +1,0 @@
-//! Benchmarks (written in a later step).
-fn main() {}
