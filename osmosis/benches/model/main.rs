@@ -165,14 +165,10 @@ fn main() {
     c.final_summary();
 
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(
-        out,
-        "\n{:<20} {:>12} {:<28} {:>12} {:>8}",
-        "benchmark", "mean", "baseline (same run)", "mean", "ratio"
-    );
+    let _ = writeln!(out, "\n| benchmark | mean | baseline (same run) | mean | ratio |\n|---|---|---|---|---|");
     for (name, base) in PAIRS {
         if let (Some(t), Some(b)) = (mean_ns(name), mean_ns(base)) {
-            let _ = writeln!(out, "{name:<20} {:>9.1} ms {base:<28} {:>9.1} ms {:>7.2}x", t / 1e6, b / 1e6, t / b);
+            let _ = writeln!(out, "| {name} | {} | {base} | {} | {:.3}x |", human(t), human(b), t / b);
         }
     }
 }
