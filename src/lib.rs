@@ -2,6 +2,12 @@
 //!
 //! This facade re-exports the pieces users build on. Today that is the model library
 //! ([`osmosis`]); the IDL compiler, runtime and seL4 crates join it as they land.
+//!
+//! ```
+//! // The OSmosis model of the original CellulOS's KV-store test: 5 PDs, 2814 edges.
+//! let model = cellulos::osmosis::format::read_path("osmosis/tests/data/GPIKV001.output".as_ref()).unwrap();
+//! assert_eq!((model.node_count(), model.edge_count()), (1108, 2814));
+//! ```
 #![no_std]
 
 pub use osmosis;

@@ -8,6 +8,28 @@
 //!
 //! The core is `no_std` + `alloc`: the seL4 root task keeps its live model in these types
 //! and executes cleanup plans computed by [`query::cleanup`].
+//!
+//! ```
+//! use osmosis::query::{self, Failure, Policy};
+//! use osmosis::{EdgeKind, Model, Node, Perms};
+//!
+//! // A ramdisk serving a BLOCK space, and a file system that holds one of its blocks.
+//! let mut m = Model::new();
+//! let ramdisk = m.add_node(Node::pd("PD_1", "ramdisk")).unwrap();
+//! let fs = m.add_node(Node::pd("PD_2", "fs")).unwrap();
+//! m.add_node(Node::space("BLOCK_SPACE_1", "BLOCK")).unwrap();
+//! m.add_node(Node::resource("BLOCK_1_0", "BLOCK")).unwrap();
+//! m.link(EdgeKind::Hold, "PD_1", "BLOCK_SPACE_1", Perms::READ | Perms::WRITE, "").unwrap();
+//! m.link(EdgeKind::Subset, "BLOCK_1_0", "BLOCK_SPACE_1", Perms::NONE, "").unwrap();
+//! m.link(EdgeKind::Hold, "PD_2", "BLOCK_1_0", Perms::READ, "").unwrap();
+//! m.link(EdgeKind::Request, "PD_2", "PD_1", Perms::NONE, "BLOCK").unwrap();
+//! assert!(osmosis::check(&m).is_empty());
+//!
+//! // The file system depends on the ramdisk; with direct PD deletion it dies with it.
+//! assert_eq!(query::tcb(&m, fs), vec![ramdisk]);
+//! let plan = query::plan_cleanup(&m, Failure::Pd(ramdisk), Policy::DIRECT_PD).unwrap();
+//! assert_eq!(plan.terminate.iter().map(|t| t.pd).collect::<Vec<_>>(), vec![ramdisk, fs]);
+//! ```
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
