@@ -89,8 +89,8 @@ pub struct Interface {
     pub doc: Doc,
     /// The interface.
     pub name: Name,
-    /// The resource types it serves.
-    pub serves: Vec<Name>,
+    /// The resource types (and `pd`) it serves.
+    pub serves: Vec<Target>,
     /// Its methods, in order.
     pub methods: Vec<Method>,
     /// Its own error names.
@@ -110,6 +110,8 @@ pub struct Method {
     pub ret: Option<TypeExpr>,
     /// `maps A => B`, if declared.
     pub maps: Option<(End, End)>,
+    /// `unmaps A`, if declared: the MAP edges leaving A end.
+    pub unmaps: Option<End>,
 }
 
 /// A parameter.
@@ -128,6 +130,27 @@ pub enum End {
     Param(Name),
     /// The method's returned (new) resource or space.
     Return(Pos),
+}
+
+/// What a capability type names: a resource type, a space type, or a PD (`pd`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// A resource type by name.
+    Resource(Name),
+    /// A space type by name (written `space S`).
+    Space(Name),
+    /// A protection domain (written `pd`).
+    Pd(Pos),
+}
+
+impl Target {
+    /// Where it is written.
+    pub fn pos(&self) -> Pos {
+        match self {
+            Target::Resource(n) | Target::Space(n) => n.pos,
+            Target::Pd(pos) => *pos,
+        }
+    }
 }
 
 /// Fixed-size scalar types.
@@ -201,20 +224,12 @@ pub enum TypeExpr {
     Option(Box<TypeExpr>, Pos),
     /// A struct, enum or resource (consumed, in a parameter) by name.
     Named(Name),
-    /// `&R` or `&space S`.
-    Borrow {
-        /// Whether it names a space.
-        space: bool,
-        /// The resource or space type.
-        name: Name,
-    },
-    /// `new R` or `new space S`.
-    New {
-        /// Whether it names a space.
-        space: bool,
-        /// The resource or space type.
-        name: Name,
-    },
+    /// `space S` or `pd` (consumed, in a parameter).
+    Consume(Target),
+    /// `&R`, `&space S`, `&pd`.
+    Borrow(Target),
+    /// `new R`, `new space S`, `new pd`.
+    New(Target),
     /// `(A, B, ...)`
     Tuple(Vec<TypeExpr>, Pos),
 }
@@ -227,7 +242,8 @@ impl TypeExpr {
             | TypeExpr::Bounded { pos, .. }
             | TypeExpr::Option(_, pos)
             | TypeExpr::Tuple(_, pos) => *pos,
-            TypeExpr::Named(name) | TypeExpr::Borrow { name, .. } | TypeExpr::New { name, .. } => name.pos,
+            TypeExpr::Named(name) => name.pos,
+            TypeExpr::Consume(t) | TypeExpr::Borrow(t) | TypeExpr::New(t) => t.pos(),
         }
     }
 }

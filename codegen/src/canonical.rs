@@ -21,10 +21,12 @@ pub const fn fnv1a64(bytes: &[u8]) -> u64 {
     hash
 }
 
-fn res(idl: &Idl, r: Res) -> String {
+/// A capability target as written: `VMR`, `space ADS`, `pd`.
+pub fn res(idl: &Idl, r: Res) -> String {
     match r {
         Res::Resource(i) => idl.resources[i].name.clone(),
         Res::Space(i) => format!("space {}", idl.spaces[i].name),
+        Res::Pd => "pd".to_string(),
     }
 }
 
@@ -47,7 +49,7 @@ pub fn ty(idl: &Idl, t: &Ty) -> String {
             format!("{}{{{}}}", e.name, variants.join(","))
         }
         Ty::Borrow(r) => format!("&{}", res(idl, *r)),
-        Ty::Consume(r) => idl.resources[*r].name.clone(),
+        Ty::Consume(r) => res(idl, *r),
         Ty::New(r) => format!("new {}", res(idl, *r)),
         Ty::Tuple(items) => format!("({})", items.iter().map(|t| ty(idl, t)).collect::<Vec<_>>().join(",")),
     }
@@ -62,12 +64,15 @@ pub fn signature(idl: &Idl, iface: &InterfaceDef) -> String {
         if let Some(ret) = &m.ret {
             out.push_str(&format!("->{}", ty(idl, ret)));
         }
+        let end = |e: MapEnd| match e {
+            MapEnd::Param(p) => p.to_string(),
+            MapEnd::Return => "return".to_string(),
+        };
         if let Some((a, b)) = m.maps {
-            let end = |e: MapEnd| match e {
-                MapEnd::Param(p) => p.to_string(),
-                MapEnd::Return => "return".to_string(),
-            };
             out.push_str(&format!(" maps {}=>{}", end(a), end(b)));
+        }
+        if let Some(a) = m.unmaps {
+            out.push_str(&format!(" unmaps {}", end(a)));
         }
         out.push(';');
     }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use crate::ast::{self, Doc, End, File, Item, Name, Scalar, TypeExpr};
+use crate::ast::{self, Doc, End, File, Item, Name, Scalar, Target, TypeExpr};
 use crate::canonical;
 use crate::diag::{Diagnostic, Diagnostics, Pos, Sources, Stage};
 
@@ -18,13 +18,15 @@ pub const RESERVED_METHODS: [&str; 2] = ["export_model", "handshake"];
 /// Suffixes of the types generated per interface.
 pub const GENERATED_SUFFIXES: [&str; 5] = ["Client", "Server", "Request", "Reply", "Error"];
 
-/// A resource or a space, resolved.
+/// What a capability names, resolved: a resource type, a space type, or a PD.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Res {
     /// A resource type (index into [`Idl::resources`]).
     Resource(usize),
     /// A space type (index into [`Idl::spaces`]).
     Space(usize),
+    /// A protection domain.
+    Pd,
 }
 
 /// A resolved type.
@@ -44,8 +46,8 @@ pub enum Ty {
     Enum(usize),
     /// A borrowed resource or space: `&R`, `&space S`.
     Borrow(Res),
-    /// A consumed resource: `R`.
-    Consume(usize),
+    /// A consumed resource, space or PD: `R`, `space S`, `pd`.
+    Consume(Res),
     /// A new resource or space: `new R`, `new space S`.
     New(Res),
     /// A tuple (returns only).
@@ -56,8 +58,7 @@ impl Ty {
     /// The capability this type carries in a parameter, if any.
     pub fn capability(&self) -> Option<Res> {
         match self {
-            Ty::Borrow(r) => Some(*r),
-            Ty::Consume(r) => Some(Res::Resource(*r)),
+            Ty::Borrow(r) | Ty::Consume(r) => Some(*r),
             _ => None,
         }
     }
@@ -137,6 +138,8 @@ pub struct MethodDef {
     pub ret: Option<Ty>,
     /// `maps` annotation.
     pub maps: Option<(MapEnd, MapEnd)>,
+    /// `unmaps` annotation.
+    pub unmaps: Option<MapEnd>,
 }
 
 /// A checked interface.
@@ -150,6 +153,8 @@ pub struct InterfaceDef {
     pub file: usize,
     /// Served resource types.
     pub serves: Vec<usize>,
+    /// Whether it serves PDs (`serves pd`).
+    pub serves_pd: bool,
     /// Methods, in order.
     pub methods: Vec<MethodDef>,
     /// Its own error names.
@@ -171,6 +176,7 @@ impl InterfaceDef {
         match res {
             Res::Resource(r) => self.serves.contains(&r),
             Res::Space(s) => self.served_spaces(idl).any(|x| x == s),
+            Res::Pd => self.serves_pd,
         }
     }
 }
@@ -383,7 +389,7 @@ fn resolve(cx: &mut Ctx, names: &Names, t: &TypeExpr) -> Ty {
         TypeExpr::Named(name) => match names.types.get(&name.text) {
             Some((Decl::Struct(i), _)) => Ty::Struct(*i),
             Some((Decl::Enum(i), _)) => Ty::Enum(*i),
-            Some((Decl::Resource(i), _)) => Ty::Consume(*i),
+            Some((Decl::Resource(i), _)) => Ty::Consume(Res::Resource(*i)),
             Some((Decl::Interface(_), _)) => {
                 cx.error(name.pos, format!("`{}` is an interface, not a type", name.text));
                 Ty::Scalar(Scalar::U8)
@@ -398,27 +404,26 @@ fn resolve(cx: &mut Ctx, names: &Names, t: &TypeExpr) -> Ty {
                 Ty::Scalar(Scalar::U8)
             }
         },
-        TypeExpr::Borrow { space, name } | TypeExpr::New { space, name } => {
-            let res = resolve_res(cx, names, *space, name);
-            if matches!(t, TypeExpr::Borrow { .. }) {
-                Ty::Borrow(res)
-            } else {
-                Ty::New(res)
-            }
-        }
+        TypeExpr::Consume(t) => Ty::Consume(resolve_target(cx, names, t)),
+        TypeExpr::Borrow(t) => Ty::Borrow(resolve_target(cx, names, t)),
+        TypeExpr::New(t) => Ty::New(resolve_target(cx, names, t)),
     }
 }
 
-fn resolve_res(cx: &mut Ctx, names: &Names, space: bool, name: &Name) -> Res {
-    if space {
-        return match names.spaces.get(&name.text) {
-            Some((i, _)) => Res::Space(*i),
-            None => {
-                cx.error(name.pos, format!("unknown space type `{}`", name.text));
-                Res::Space(0)
+fn resolve_target(cx: &mut Ctx, names: &Names, target: &Target) -> Res {
+    let name = match target {
+        Target::Pd(_) => return Res::Pd,
+        Target::Space(name) => {
+            return match names.spaces.get(&name.text) {
+                Some((i, _)) => Res::Space(*i),
+                None => {
+                    cx.error(name.pos, format!("unknown space type `{}`", name.text));
+                    Res::Space(0)
+                }
             }
-        };
-    }
+        }
+        Target::Resource(name) => name,
+    };
     match names.types.get(&name.text) {
         Some((Decl::Resource(i), _)) => Res::Resource(*i),
         Some(_) => {
@@ -439,10 +444,17 @@ fn resolve_res(cx: &mut Ctx, names: &Names, space: bool, name: &Name) -> Res {
 
 fn resolve_interface(cx: &mut Ctx, names: &Names, i: &ast::Interface, file: usize) -> InterfaceDef {
     let mut serves = Vec::new();
+    let mut serves_pd = false;
     for s in &i.serves {
-        match names.types.get(&s.text) {
-            Some((Decl::Resource(r), _)) => serves.push(*r),
-            _ => cx.error(s.pos, format!("`{}` is not a resource type: `serves` lists resource types", s.text)),
+        match s {
+            Target::Pd(_) => serves_pd = true,
+            Target::Resource(n) | Target::Space(n) => match names.types.get(&n.text) {
+                Some((Decl::Resource(r), _)) if matches!(s, Target::Resource(_)) => serves.push(*r),
+                _ => cx.error(
+                    n.pos,
+                    format!("`{}` is not a resource type: `serves` lists resource types and `pd`", n.text),
+                ),
+            },
         }
     }
     let mut seen: HashMap<&str, Pos> = HashMap::new();
@@ -477,14 +489,16 @@ fn resolve_interface(cx: &mut Ctx, names: &Names, i: &ast::Interface, file: usiz
             },
         };
         let maps = m.maps.as_ref().map(|(a, b)| (end(cx, a), end(cx, b)));
+        let unmaps = m.unmaps.as_ref().map(|a| end(cx, a));
         let id = u32::try_from(n + 1).unwrap_or(u32::MAX);
-        methods.push(MethodDef { doc: m.doc.clone(), name: m.name.text.clone(), id, params, ret, maps });
+        methods.push(MethodDef { doc: m.doc.clone(), name: m.name.text.clone(), id, params, ret, maps, unmaps });
     }
     InterfaceDef {
         doc: i.doc.clone(),
         name: i.name.text.clone(),
         file,
         serves,
+        serves_pd,
         methods,
         errors: i.errors.iter().map(|e| e.text.clone()).collect(),
         signature: String::new(),
@@ -506,6 +520,7 @@ struct MethodPos {
     params: Vec<Pos>,
     ret: Option<Pos>,
     maps: Option<Pos>,
+    unmaps: Option<Pos>,
 }
 
 fn positions(files: &[File]) -> Positions {
@@ -528,10 +543,8 @@ fn positions(files: &[File]) -> Positions {
                         name: m.name.pos,
                         params: m.params.iter().map(|x| x.ty.pos()).collect(),
                         ret: m.ret.as_ref().map(TypeExpr::pos),
-                        maps: m.maps.as_ref().map(|(a, _)| match a {
-                            End::Param(n) => n.pos,
-                            End::Return(pos) => *pos,
-                        }),
+                        maps: m.maps.as_ref().map(|(a, _)| end_pos(a)),
+                        unmaps: m.unmaps.as_ref().map(end_pos),
                     })
                     .collect(),
             )),
@@ -539,6 +552,13 @@ fn positions(files: &[File]) -> Positions {
         }
     }
     p
+}
+
+fn end_pos(e: &End) -> Pos {
+    match e {
+        End::Param(n) => n.pos,
+        End::Return(pos) => *pos,
+    }
 }
 
 /// Where a value type may stand: nothing resource-like inside it.
@@ -554,10 +574,7 @@ fn check_value(cx: &mut Ctx, t: &Ty, pos: Pos, place: &str) {
 }
 
 fn res_name(idl: &Idl, res: Res) -> String {
-    match res {
-        Res::Resource(r) => idl.resources[r].name.clone(),
-        Res::Space(s) => format!("space {}", idl.spaces[s].name),
-    }
+    canonical::res(idl, res)
 }
 
 fn check_model(cx: &mut Ctx, idl: &Idl, pos: &Positions) {
@@ -663,16 +680,16 @@ fn check_method(cx: &mut Ctx, idl: &Idl, iface: &InterfaceDef, method: &MethodDe
             cx.error(ret_pos, "a method returns at most one `new` resource or space");
         }
     }
+    let end = |e: MapEnd| -> Option<Res> {
+        match e {
+            MapEnd::Return => news.first().copied(),
+            MapEnd::Param(p) => match &method.params[p].1 {
+                Ty::Borrow(r) => Some(*r),
+                _ => None,
+            },
+        }
+    };
     if let (Some((a, b)), Some(maps_pos)) = (method.maps, at.maps) {
-        let end = |e: MapEnd| -> Option<Res> {
-            match e {
-                MapEnd::Return => news.first().copied(),
-                MapEnd::Param(p) => match &method.params[p].1 {
-                    Ty::Borrow(r) => Some(*r),
-                    _ => None,
-                },
-            }
-        };
         match (end(a), end(b)) {
             (Some(Res::Resource(_)), Some(Res::Resource(_))) | (Some(Res::Space(_)), Some(Res::Space(_))) => {}
             (Some(_), Some(_)) => cx.error(maps_pos, "`maps` joins two resources or two spaces"),
@@ -680,6 +697,11 @@ fn check_method(cx: &mut Ctx, idl: &Idl, iface: &InterfaceDef, method: &MethodDe
                 maps_pos,
                 "`maps` ends must be borrowed resources or spaces (`&R`, `&space S`) or a returned `new` one",
             ),
+        }
+    }
+    if let (Some(a), Some(unmaps_pos)) = (method.unmaps, at.unmaps) {
+        if !matches!(end(a), Some(Res::Resource(_) | Res::Space(_))) || a == MapEnd::Return {
+            cx.error(unmaps_pos, "`unmaps` names a borrowed resource or space (`&R`, `&space S`)");
         }
     }
 }

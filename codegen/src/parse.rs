@@ -8,7 +8,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
 use syn::{braced, parenthesized, Attribute, Expr, ExprLit, Ident, Lit, LitInt, LitStr, Meta, Token};
 
-use crate::ast::{Doc, End, Field, File, Interface, Item, Method, Name, Param, Scalar, TypeExpr};
+use crate::ast::{Doc, End, Field, File, Interface, Item, Method, Name, Param, Scalar, Target, TypeExpr};
 use crate::diag::Pos;
 
 mod kw {
@@ -20,6 +20,8 @@ mod kw {
     syn::custom_keyword!(maps);
     syn::custom_keyword!(errors);
     syn::custom_keyword!(new);
+    syn::custom_keyword!(unmaps);
+    syn::custom_keyword!(pd);
 }
 
 /// `item, item, ...` with an optional trailing comma, up to the end of `input`.
@@ -68,23 +70,31 @@ fn docs(attrs: Vec<Attribute>) -> syn::Result<Doc> {
     Ok(doc)
 }
 
-/// Parses a type; `in_param`/`in_return` only shape error messages in later stages.
+/// What a capability names: `pd`, `space S`, or a resource type `R`.
+fn target(input: ParseStream, file: usize) -> syn::Result<Target> {
+    if input.peek(kw::pd) {
+        let kw: kw::pd = input.parse()?;
+        return Ok(Target::Pd(pos(file, kw.span)));
+    }
+    if input.peek(kw::space) {
+        input.parse::<kw::space>()?;
+        return Ok(Target::Space(name(input, file)?));
+    }
+    Ok(Target::Resource(name(input, file)?))
+}
+
+/// Parses a type (which types may stand where is checked in stage 3).
 fn ty(input: ParseStream, file: usize) -> syn::Result<TypeExpr> {
     if input.peek(Token![&]) {
         input.parse::<Token![&]>()?;
-        let space = input.peek(kw::space);
-        if space {
-            input.parse::<kw::space>()?;
-        }
-        return Ok(TypeExpr::Borrow { space, name: name(input, file)? });
+        return Ok(TypeExpr::Borrow(target(input, file)?));
     }
     if input.peek(kw::new) {
         input.parse::<kw::new>()?;
-        let space = input.peek(kw::space);
-        if space {
-            input.parse::<kw::space>()?;
-        }
-        return Ok(TypeExpr::New { space, name: name(input, file)? });
+        return Ok(TypeExpr::New(target(input, file)?));
+    }
+    if input.peek(kw::space) || input.peek(kw::pd) {
+        return Ok(TypeExpr::Consume(target(input, file)?));
     }
     if input.peek(syn::token::Paren) {
         let content;
@@ -148,18 +158,24 @@ fn method(input: ParseStream, file: usize, doc: Doc) -> syn::Result<Method> {
     } else {
         None
     };
+    let unmaps = if input.peek(kw::unmaps) {
+        input.parse::<kw::unmaps>()?;
+        Some(end(input, file)?)
+    } else {
+        None
+    };
     input.parse::<Token![;]>()?;
-    Ok(Method { doc, name: method_name, params, ret, maps })
+    Ok(Method { doc, name: method_name, params, ret, maps, unmaps })
 }
 
 fn interface(input: ParseStream, file: usize, doc: Doc) -> syn::Result<Interface> {
     input.parse::<kw::interface>()?;
     let iface_name = name(input, file)?;
     input.parse::<kw::serves>()?;
-    let mut serves = vec![name(input, file)?];
+    let mut serves = vec![target(input, file)?];
     while input.peek(Token![,]) {
         input.parse::<Token![,]>()?;
-        serves.push(name(input, file)?);
+        serves.push(target(input, file)?);
     }
     let content;
     braced!(content in input);
