@@ -1,7 +1,8 @@
 //! CellulOS in Rust: an OS personality on seL4 that implements the OSmosis model.
 //!
-//! This facade re-exports the pieces users build on. Today that is the model library
-//! ([`osmosis`]); the IDL compiler, runtime and seL4 crates join it as they land.
+//! This facade re-exports the pieces users build on: the model library ([`osmosis`]) and
+//! the runtime generated stubs run on ([`runtime`]); the IDL proc-macro and the seL4
+//! crates join it as they land.
 //!
 //! ```
 //! // The OSmosis model of the original CellulOS's KV-store test: 5 PDs, 2814 edges.
@@ -10,4 +11,5 @@
 //! ```
 #![no_std]
 
+pub use cellulos_runtime as runtime;
 pub use osmosis;

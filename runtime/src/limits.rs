@@ -1,0 +1,26 @@
+//! The seL4 5.0 (x86_64) limits every message obeys, read off the kernel source.
+
+/// Bits of the message label the runtime uses (the portable seL4 label width).
+pub const LABEL_BITS: u32 = 20;
+/// Label bit saying the payload is in the connection's shared buffer.
+pub const SHARED_FLAG: u32 = 1 << (LABEL_BITS - 1);
+/// The largest method id (ids are 1, 2, 3 ... in IDL order).
+pub const MAX_METHOD_ID: u32 = SHARED_FLAG - 1;
+/// Reserved method: the root asks a server for its part of the model.
+pub const EXPORT_MODEL: u32 = MAX_METHOD_ID;
+/// Reserved method: a dynamic connection checks the interface id.
+pub const HANDSHAKE: u32 = MAX_METHOD_ID - 1;
+/// Message registers passed in CPU registers (MR0-MR3): the fast path.
+pub const REGISTER_WORDS: usize = 4;
+/// `seL4_MsgMaxLength`: message words, registers included.
+pub const MAX_WORDS: usize = 120;
+/// The largest payload carried in the message itself.
+pub const MAX_INLINE_BYTES: usize = MAX_WORDS * 8;
+/// `seL4_MsgMaxExtraCaps`.
+pub const MAX_CAPS: usize = 3;
+/// Capabilities to another server's objects a message may carry (one receive slot).
+pub const MAX_FOREIGN_CAPS: usize = 1;
+/// Endpoint badges are 28 bits (`capEPBadge`); 0 means unbadged.
+pub const BADGE_BITS: u32 = 28;
+/// The largest badge.
+pub const MAX_BADGE: u32 = (1 << BADGE_BITS) - 1;
