@@ -7,23 +7,28 @@
 //! - [`message`]: a message as seL4 carries it (registers, IPC buffer, shared buffer);
 //! - [`status`]: the reply status codes every interface shares;
 //! - [`handle`]: typed handles and the server's badge -> (holder, resource, rights) table;
-//! - [`transport`]: the trait a client stub calls through.
+//! - [`transport`]: the trait a client stub calls through;
+//! - [`server`]: the server's part of the model, kept by generated dispatch code.
 #![no_std]
 
-#[cfg(feature = "loopback")]
 extern crate alloc;
+
+/// Re-exported for generated code (`String<N>` and `Bytes<N>` are heapless types).
+pub use heapless;
 
 pub mod handle;
 pub mod limits;
 #[cfg(feature = "loopback")]
 pub mod loopback;
 pub mod message;
+pub mod server;
 pub mod status;
 pub mod transport;
 pub mod wire;
 
 pub use handle::{Badge, HandleEntry, HandleTable};
 pub use message::{Cap, Message};
+pub use server::{Book, ServeCtx};
 pub use status::{CallError, Status};
 pub use transport::{Transport, TransportError};
 pub use wire::{Reader, Wire, WireError, Writer};

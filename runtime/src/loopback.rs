@@ -15,36 +15,12 @@ use core::cell::RefCell;
 
 use crate::handle::Badge;
 use crate::message::{Cap, Message};
+pub use crate::server::Serve;
+use crate::server::ServeCtx;
 use crate::transport::{check, Transport, TransportError};
 
 /// Bytes in each connection's shared buffer.
 pub const SHARED_BYTES: usize = 64 * 1024;
-
-/// What a server does with one message: generated dispatch functions implement this.
-pub trait Serve {
-    /// Handles `msg` (a request) and leaves the reply in it.
-    fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut Message);
-}
-
-/// What a server may do while serving, besides replying.
-pub struct ServeCtx<'a> {
-    /// The calling connection's shared buffer.
-    pub shared: &'a mut [u8],
-    endpoint: u32,
-    revoked: Vec<Badge>,
-}
-
-impl ServeCtx<'_> {
-    /// A capability to one of this server's objects, to return to the caller.
-    pub fn mint(&self, badge: Badge) -> Cap {
-        Cap::Endpoint { endpoint: self.endpoint, badge }
-    }
-
-    /// Revokes every capability with this badge (before its handle index is reused).
-    pub fn revoke(&mut self, badge: Badge) {
-        self.revoked.push(badge);
-    }
-}
 
 struct Bus {
     servers: Vec<Option<Rc<RefCell<dyn Serve>>>>,
@@ -134,10 +110,10 @@ impl Transport for Connection {
             server
         };
         msg.badge = self.badge;
-        let mut ctx = ServeCtx { shared: &mut self.shared, endpoint: self.endpoint, revoked: Vec::new() };
+        let mut ctx = ServeCtx::new(&mut self.shared, self.endpoint);
         // A server that calls itself would deadlock on seL4; here it is refused the same way.
         server.try_borrow_mut().map_err(|_| TransportError::ServerGone)?.serve(&mut ctx, msg);
-        let revoked = core::mem::take(&mut ctx.revoked);
+        let revoked = ctx.take_revoked();
         let mut bus = self.bus.borrow_mut();
         for badge in revoked {
             bus.live.remove(&(self.endpoint, badge));

@@ -5,7 +5,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use cellulos_runtime::limits::SHARED_FLAG;
-use cellulos_runtime::loopback::{Loopback, Serve, ServeCtx};
+use cellulos_runtime::loopback::{Loopback, Serve};
+use cellulos_runtime::ServeCtx;
 use cellulos_runtime::{Cap, HandleEntry, HandleTable, Message, Status, Transport, TransportError};
 
 /// Records what it received; method 1 mints a handle, method 2 revokes one.

@@ -1,0 +1,321 @@
+//! The server side of generated code: the server's part of the OSmosis model (its
+//! objects, who holds them, what maps onto what), kept by the generated dispatch so that
+//! no server author writes bookkeeping, and exported as a model fragment.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::marker::PhantomData;
+
+use crate::handle::{Badge, HandleEntry};
+use crate::message::Cap;
+use crate::status::Status;
+
+/// What a server may do while serving a message, besides replying. The transport (the
+/// loopback, or seL4 IPC) builds it and carries out the revocations afterwards.
+pub struct ServeCtx<'a> {
+    /// The calling connection's shared buffer.
+    pub shared: &'a mut [u8],
+    endpoint: u32,
+    revoked: heapless::Vec<Badge, 8>,
+}
+
+impl<'a> ServeCtx<'a> {
+    /// A context for a server at `endpoint` answering through `shared`.
+    pub fn new(shared: &'a mut [u8], endpoint: u32) -> ServeCtx<'a> {
+        ServeCtx { shared, endpoint, revoked: heapless::Vec::new() }
+    }
+
+    /// A capability to one of this server's objects, to return to the caller.
+    pub fn mint(&self, badge: Badge) -> Cap {
+        Cap::Endpoint { endpoint: self.endpoint, badge }
+    }
+
+    /// Revokes every capability with this badge (before its handle index is reused).
+    /// At most 8 per message: a consumed handle per capability parameter fits.
+    pub fn revoke(&mut self, badge: Badge) {
+        let _ = self.revoked.push(badge);
+    }
+
+    /// The revocations to carry out (for transports).
+    pub fn take_revoked(&mut self) -> heapless::Vec<Badge, 8> {
+        core::mem::take(&mut self.revoked)
+    }
+}
+
+/// An object of a server's model: one of its resources, spaces or PDs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectId(pub u32);
+
+/// What kind of node an object is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// A resource (it lives in a space).
+    Resource,
+    /// A resource space.
+    Space,
+    /// A protection domain.
+    Pd,
+}
+
+/// One object.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Object {
+    /// Resource, space or PD.
+    pub class: Class,
+    /// Its resource or space type (`VMR`, `ADS`), `PD` for PDs.
+    pub type_name: String,
+    /// The server's own key for it.
+    pub key: u64,
+    /// The space a resource lives in.
+    pub space: Option<ObjectId>,
+}
+
+/// Where a MAP edge ends: an object of this server, or another server's (by capability).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapTarget {
+    /// One of this server's objects.
+    Local(ObjectId),
+    /// An object of another server.
+    Foreign(Cap),
+}
+
+/// The server's part of the model.
+#[derive(Clone, Debug, Default)]
+pub struct Book {
+    objects: Vec<Option<Object>>,
+    handles: Vec<Option<(HandleEntry, ObjectId)>>,
+    maps: Vec<(ObjectId, MapTarget)>,
+}
+
+impl Book {
+    /// An empty book.
+    pub fn new() -> Book {
+        Book::default()
+    }
+
+    /// Records a new object.
+    pub fn add(&mut self, object: Object) -> ObjectId {
+        let id = ObjectId(u32::try_from(self.objects.len()).unwrap_or(u32::MAX));
+        self.objects.push(Some(object));
+        id
+    }
+
+    /// An object by id.
+    pub fn object(&self, id: ObjectId) -> Option<&Object> {
+        self.objects.get(id.0 as usize)?.as_ref()
+    }
+
+    /// Every live object.
+    pub fn objects(&self) -> impl Iterator<Item = (ObjectId, &Object)> + '_ {
+        self.objects.iter().enumerate().filter_map(|(i, o)| o.as_ref().map(|o| (ObjectId(i as u32), o)))
+    }
+
+    /// Gives `holder` a handle to `object`: its badge (the capability carries it).
+    pub fn grant(&mut self, holder: Badge, object: ObjectId, rights: u8) -> Result<Badge, Status> {
+        let entry = (HandleEntry { holder, resource: object.0, rights }, object);
+        let index = match self.handles.iter().position(Option::is_none) {
+            Some(i) => {
+                self.handles[i] = Some(entry);
+                i
+            }
+            None => {
+                self.handles.push(Some(entry));
+                self.handles.len() - 1
+            }
+        };
+        let badge = Badge::try_from(index + 1).map_err(|_| Status::NoHandles)?;
+        if badge > crate::limits::MAX_BADGE {
+            self.handles[index] = None;
+            return Err(Status::NoHandles);
+        }
+        Ok(badge)
+    }
+
+    /// The object behind `badge`, if `holder` holds it and it is a `type_name`.
+    pub fn resolve(&self, badge: Badge, holder: Badge, type_name: &str) -> Result<(ObjectId, &Object), Status> {
+        let index = usize::try_from(badge).ok().and_then(|b| b.checked_sub(1)).ok_or(Status::BadHandle)?;
+        let (entry, id) = self.handles.get(index).and_then(Option::as_ref).ok_or(Status::BadHandle)?;
+        if entry.holder != holder {
+            return Err(Status::NotHolder);
+        }
+        let object = self.object(*id).ok_or(Status::BadHandle)?;
+        if object.type_name != type_name {
+            return Err(Status::BadHandle);
+        }
+        Ok((*id, object))
+    }
+
+    /// Ends the hold behind `badge`. An object nobody holds any longer is gone, with the
+    /// MAP edges leaving it (a consumed region is removed, a closed file is closed).
+    pub fn release(&mut self, badge: Badge) -> Option<ObjectId> {
+        let index = usize::try_from(badge).ok()?.checked_sub(1)?;
+        let (_, id) = self.handles.get_mut(index)?.take()?;
+        if !self.handles.iter().flatten().any(|(_, o)| *o == id) {
+            self.objects[id.0 as usize] = None;
+            self.maps.retain(|(from, to)| *from != id && *to != MapTarget::Local(id));
+        }
+        Some(id)
+    }
+
+    /// Records `from -MAP-> to`.
+    pub fn map(&mut self, from: ObjectId, to: MapTarget) {
+        if !self.maps.contains(&(from, to)) {
+            self.maps.push((from, to));
+        }
+    }
+
+    /// Ends every MAP edge leaving `from`.
+    pub fn unmap(&mut self, from: ObjectId) {
+        self.maps.retain(|(f, _)| *f != from);
+    }
+
+    /// Every live handle: badge, holder, object, rights.
+    pub fn handles(&self) -> impl Iterator<Item = (Badge, Badge, ObjectId, u8)> + '_ {
+        self.handles
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| h.as_ref().map(|(e, o)| (i as Badge + 1, e.holder, *o, e.rights)))
+    }
+
+    /// Every MAP edge.
+    pub fn maps(&self) -> &[(ObjectId, MapTarget)] {
+        &self.maps
+    }
+
+    /// The server's part as an OSmosis model fragment: its objects (named
+    /// `<TYPE>_<server>_<id>`, CellulOS style) with SUBSET, HOLD and MAP edges. `holder`
+    /// names the PD behind a connection badge; `foreign` names another server's object
+    /// (or `None` to leave that MAP out). PDs named by `holder` are added as needed.
+    pub fn export(
+        &self,
+        server: &str,
+        holder: impl Fn(Badge) -> String,
+        foreign: impl Fn(Cap) -> Option<String>,
+    ) -> Result<osmosis::Model, osmosis::ModelError> {
+        use osmosis::{Edge, EdgeKind, Node, Perms};
+        let mut m = osmosis::Model::new();
+        let name = |id: ObjectId, o: &Object| match o.class {
+            Class::Space => alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0),
+            _ => alloc::format!("{}_{server}_{}", o.type_name, id.0),
+        };
+        let mut index = alloc::collections::BTreeMap::new();
+        for (id, o) in self.objects() {
+            let node = match o.class {
+                Class::Resource => Node::resource(name(id, o), o.type_name.as_str()),
+                Class::Space => Node::space(name(id, o), o.type_name.as_str()),
+                Class::Pd => Node::pd(name(id, o), ""),
+            };
+            index.insert(id, m.add_node(node.with("key", o.key))?);
+        }
+        for (id, o) in self.objects() {
+            if let Some(space) = o.space.and_then(|s| index.get(&s)) {
+                m.add_edge(Edge::new(EdgeKind::Subset, index[&id], *space))?;
+            }
+        }
+        for (_, holder_badge, object, rights) in self.handles() {
+            let pd = holder(holder_badge);
+            let pd = match m.find(&pd) {
+                Some(i) => i,
+                None => m.add_node(Node::pd(pd.clone(), pd))?,
+            };
+            if let Some(to) = index.get(&object) {
+                let perms = Perms::from_bits(rights & 0xf).unwrap_or_default();
+                m.add_edge(Edge::new(EdgeKind::Hold, pd, *to).with_perms(perms))?;
+            }
+        }
+        for (from, to) in &self.maps {
+            let target = match to {
+                MapTarget::Local(o) => index.get(o).copied(),
+                MapTarget::Foreign(cap) => match foreign(*cap) {
+                    Some(id) => Some(match m.find(&id) {
+                        Some(i) => i,
+                        None => m.add_node(Node::resource(id.clone(), "FOREIGN"))?,
+                    }),
+                    None => None,
+                },
+            };
+            if let (Some(f), Some(t)) = (index.get(from), target) {
+                m.add_edge(Edge::new(EdgeKind::Map, *f, t))?;
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// A borrowed (or consumed) object of this server, as a server method receives it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Held<T> {
+    /// The object in the server's book.
+    pub id: ObjectId,
+    /// The server's own key for it.
+    pub key: u64,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Held<T> {
+    /// Wraps a resolved object (generated code only).
+    pub fn new(id: ObjectId, key: u64) -> Held<T> {
+        Held { id, key, marker: PhantomData }
+    }
+}
+
+/// A capability to another server's object, as a server method receives it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Foreign<T> {
+    /// The capability (in the receive slot on seL4).
+    pub cap: Cap,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<T> Foreign<T> {
+    /// Wraps a received capability (generated code only).
+    pub fn new(cap: Cap) -> Foreign<T> {
+        Foreign { cap, marker: PhantomData }
+    }
+}
+
+/// What a server method returns for a `new` object: its own key, and for a resource the
+/// space it lives in.
+#[derive(Debug, PartialEq, Eq)]
+pub struct New<T> {
+    /// The server's own key for the object.
+    pub key: u64,
+    /// The space a new resource lives in.
+    pub space: Option<ObjectId>,
+    marker: PhantomData<fn() -> T>,
+}
+
+impl<T> New<T> {
+    /// A new resource `key` in `space`.
+    pub fn resource(key: u64, space: ObjectId) -> New<T> {
+        New { key, space: Some(space), marker: PhantomData }
+    }
+
+    /// A new space or PD `key`.
+    pub fn object(key: u64) -> New<T> {
+        New { key, space: None, marker: PhantomData }
+    }
+}
+
+/// What a transport hands a server: generated services implement it over their dispatch.
+pub trait Serve {
+    /// Handles `msg` (a request) and leaves the reply in it.
+    fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut crate::message::Message);
+}
+
+/// Generated marker types say what a handle names.
+pub trait Named {
+    /// The resource or space type (`VMR`, `ADS`), or `PD`.
+    const TYPE_NAME: &'static str;
+    /// Resource, space or PD.
+    const CLASS: Class;
+}
+
+/// The PD marker: `&pd`, `new pd` in the IDL.
+#[derive(Debug)]
+pub enum Pd {}
+
+impl Named for Pd {
+    const TYPE_NAME: &'static str = "PD";
+    const CLASS: Class = Class::Pd;
+}
