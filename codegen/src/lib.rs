@@ -9,6 +9,7 @@ pub mod ast;
 pub mod canonical;
 pub mod check;
 pub mod diag;
+pub mod generate;
 pub mod load;
 pub mod parse;
 

@@ -319,3 +319,105 @@ impl Named for Pd {
     const TYPE_NAME: &'static str = "PD";
     const CLASS: Class = Class::Pd;
 }
+
+/// The wire form of a book, as `export_model` sends it: objects, handles, MAP edges,
+/// each list with a `u32` count. Decoding bounds every count by the bytes left, so a
+/// hostile length cannot make the root allocate.
+impl crate::wire::Wire for Book {
+    const MAX_SIZE: usize = usize::MAX / 4;
+
+    fn encode(&self, w: &mut crate::wire::Writer<'_>) -> Result<(), crate::wire::WireError> {
+        use crate::wire::WireError;
+        let count = |n: usize| u32::try_from(n).map_err(|_| WireError::Oversize);
+        count(self.objects().count())?.encode(w)?;
+        for (id, o) in self.objects() {
+            id.0.encode(w)?;
+            let class: u8 = match o.class {
+                Class::Resource => 0,
+                Class::Space => 1,
+                Class::Pd => 2,
+            };
+            class.encode(w)?;
+            let name: heapless::String<64> =
+                heapless::String::try_from(o.type_name.as_str()).map_err(|_| WireError::Oversize)?;
+            name.encode(w)?;
+            o.key.encode(w)?;
+            o.space.map(|s| s.0).encode(w)?;
+        }
+        count(self.handles().count())?.encode(w)?;
+        for (badge, holder, object, rights) in self.handles() {
+            (badge, holder, object.0, rights).encode(w)?;
+        }
+        count(self.maps.len())?.encode(w)?;
+        for (from, to) in &self.maps {
+            from.0.encode(w)?;
+            match to {
+                MapTarget::Local(o) => (0u8, o.0).encode(w)?,
+                MapTarget::Foreign(Cap::Endpoint { endpoint, badge }) => (1u8, *endpoint, *badge).encode(w)?,
+                MapTarget::Foreign(Cap::Unwrapped(badge)) => (2u8, *badge).encode(w)?,
+            }
+        }
+        Ok(())
+    }
+
+    fn decode(r: &mut crate::wire::Reader<'_>) -> Result<Self, crate::wire::WireError> {
+        use crate::wire::WireError;
+        // Each record takes at least this many bytes: a count above bytes-left / size lies.
+        let count = |r: &mut crate::wire::Reader<'_>, min_record: usize, left: usize| -> Result<usize, WireError> {
+            let n = u32::decode(r)? as usize;
+            if n > left / min_record {
+                return Err(WireError::Oversize);
+            }
+            Ok(n)
+        };
+        let mut book = Book::new();
+        let total = usize::MAX;
+        let n = count(r, 4 + 1 + 2 + 8 + 1, total)?;
+        for _ in 0..n {
+            let id = u32::decode(r)? as usize;
+            let class = match u8::decode(r)? {
+                0 => Class::Resource,
+                1 => Class::Space,
+                2 => Class::Pd,
+                _ => return Err(WireError::BadTag),
+            };
+            let name = heapless::String::<64>::decode(r)?;
+            let key = u64::decode(r)?;
+            let space = Option::<u32>::decode(r)?.map(ObjectId);
+            if id >= 1 << 24 {
+                return Err(WireError::Oversize);
+            }
+            if book.objects.len() <= id {
+                book.objects.resize(id + 1, None);
+            }
+            book.objects[id] = Some(Object { class, type_name: String::from(name.as_str()), key, space });
+        }
+        let n = count(r, 13, total)?;
+        for _ in 0..n {
+            let (badge, holder, object, rights) = <(u32, u32, u32, u8)>::decode(r)?;
+            let index = (badge as usize).checked_sub(1).ok_or(WireError::BadTag)?;
+            if index >= 1 << 24 {
+                return Err(WireError::Oversize);
+            }
+            if book.handles.len() <= index {
+                book.handles.resize(index + 1, None);
+            }
+            book.handles[index] = Some((HandleEntry { holder, resource: object, rights }, ObjectId(object)));
+        }
+        let n = count(r, 9, total)?;
+        for _ in 0..n {
+            let from = ObjectId(u32::decode(r)?);
+            let to = match u8::decode(r)? {
+                0 => MapTarget::Local(ObjectId(u32::decode(r)?)),
+                1 => {
+                    let (endpoint, badge) = <(u32, u32)>::decode(r)?;
+                    MapTarget::Foreign(Cap::Endpoint { endpoint, badge })
+                }
+                2 => MapTarget::Foreign(Cap::Unwrapped(u32::decode(r)?)),
+                _ => return Err(WireError::BadTag),
+            };
+            book.maps.push((from, to));
+        }
+        Ok(book)
+    }
+}

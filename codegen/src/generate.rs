@@ -1,0 +1,660 @@
+//! Generation: tokens for one checked IDL file (its own declarations; imports are
+//! re-exported from sibling modules named after the imported files).
+//!
+//! Per file: `resources`/`spaces` marker types, `types` (structs and enums with their
+//! `Wire` impls). Per interface: `INTERFACE_ID`, `SIGNATURE`, the error enum, method ids,
+//! a client stub over any `Transport`, a server trait with no bookkeeping in it, and a
+//! service whose dispatch decodes, checks handles, calls the server and records the
+//! model (new objects, their space, holders, MAP edges, released holds).
+
+use proc_macro2::{Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+
+use crate::check::{camel, Idl, InterfaceDef, MapEnd, MethodDef, Res, Ty};
+
+fn ident(name: &str) -> proc_macro2::Ident {
+    proc_macro2::Ident::new(name, Span::call_site())
+}
+
+fn docs(lines: &[String]) -> TokenStream {
+    quote! { #(#[doc = #lines])* }
+}
+
+fn usize_lit(n: u32) -> Literal {
+    Literal::usize_unsuffixed(n as usize)
+}
+
+/// Options for generation.
+pub struct Options {
+    /// The path of the runtime crate in generated code (`::cellulos::runtime`).
+    pub runtime: TokenStream,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { runtime: quote!(::cellulos::runtime) }
+    }
+}
+
+struct Gen<'a> {
+    idl: &'a Idl,
+    rt: TokenStream,
+}
+
+impl Gen<'_> {
+    /// A value type.
+    fn value(&self, t: &Ty) -> TokenStream {
+        let rt = &self.rt;
+        match t {
+            Ty::Scalar(s) => {
+                let s = ident(s.name());
+                quote!(#s)
+            }
+            Ty::String(n) => {
+                let n = usize_lit(*n);
+                quote!(#rt::heapless::String<#n>)
+            }
+            Ty::Bytes(n) => {
+                let n = usize_lit(*n);
+                quote!(#rt::heapless::Vec<u8, #n>)
+            }
+            Ty::Option(inner) => {
+                let inner = self.value(inner);
+                quote!(::core::option::Option<#inner>)
+            }
+            Ty::Struct(i) => {
+                let n = ident(&self.idl.structs[*i].name);
+                quote!(types::#n)
+            }
+            Ty::Enum(i) => {
+                let n = ident(&self.idl.enums[*i].name);
+                quote!(types::#n)
+            }
+            // Capabilities never reach here (the checker keeps them out of values).
+            _ => quote!(()),
+        }
+    }
+
+    fn marker(&self, r: Res) -> TokenStream {
+        let rt = &self.rt;
+        match r {
+            Res::Resource(i) => {
+                let n = ident(&self.idl.resources[i].name);
+                quote!(resources::#n)
+            }
+            Res::Space(i) => {
+                let n = ident(&self.idl.spaces[i].name);
+                quote!(spaces::#n)
+            }
+            Res::Pd => quote!(#rt::server::Pd),
+        }
+    }
+
+    fn type_name(&self, r: Res) -> String {
+        match r {
+            Res::Resource(i) => self.idl.resources[i].name.clone(),
+            Res::Space(i) => self.idl.spaces[i].name.clone(),
+            Res::Pd => "PD".into(),
+        }
+    }
+
+    fn class(&self, r: Res) -> TokenStream {
+        let rt = &self.rt;
+        match r {
+            Res::Resource(_) => quote!(#rt::server::Class::Resource),
+            Res::Space(_) => quote!(#rt::server::Class::Space),
+            Res::Pd => quote!(#rt::server::Class::Pd),
+        }
+    }
+
+    fn markers(&self) -> TokenStream {
+        let rt = &self.rt;
+        let own = |file: usize| file == 0;
+        let resources = self.idl.resources.iter().filter(|r| own(r.file)).map(|r| {
+            let (n, d, name) = (ident(&r.name), docs(&r.doc), &r.name);
+            quote! { #d #[allow(missing_docs)] pub enum #n {} impl #rt::server::Named for #n { const TYPE_NAME: &'static str = #name; const CLASS: #rt::server::Class = #rt::server::Class::Resource; } }
+        });
+        let spaces = self.idl.spaces.iter().filter(|s| own(s.file)).map(|s| {
+            let (n, d, name) = (ident(&s.name), docs(&s.doc), &s.name);
+            quote! { #d #[allow(missing_docs)] pub enum #n {} impl #rt::server::Named for #n { const TYPE_NAME: &'static str = #name; const CLASS: #rt::server::Class = #rt::server::Class::Space; } }
+        });
+        let imports = self.imports();
+        quote! {
+            /// Marker types of the resource types declared in this file (and its imports).
+            #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+            pub mod resources {
+                #(#resources)*
+                #(pub use super::super::#imports::resources::*;)*
+            }
+            /// Marker types of the space types declared in this file (and its imports).
+            #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+            pub mod spaces {
+                #(#spaces)*
+                #(pub use super::super::#imports::spaces::*;)*
+            }
+        }
+    }
+
+    /// Sibling modules of imported files (named after the file stems).
+    fn imports(&self) -> Vec<proc_macro2::Ident> {
+        self.idl.sources.files[1..]
+            .iter()
+            .filter_map(|(name, _)| std::path::Path::new(name).file_stem().and_then(|s| s.to_str()).map(ident))
+            .collect()
+    }
+
+    fn types(&self) -> TokenStream {
+        let rt = &self.rt;
+        let structs = self.idl.structs.iter().filter(|s| s.file == 0).map(|s| {
+            let (n, d) = (ident(&s.name), docs(&s.doc));
+            let fields: Vec<_> = s.fields.iter().map(|(_, f, _)| ident(f)).collect();
+            let field_docs = s.fields.iter().map(|(fd, _, _)| docs(fd));
+            let tys: Vec<_> = s.fields.iter().map(|(_, _, t)| self.value(t)).collect();
+            quote! {
+                #d
+                #[allow(missing_docs)]
+                #[derive(Clone, Debug, PartialEq, Eq)]
+                pub struct #n { #(#field_docs pub #fields: #tys,)* }
+                impl #rt::wire::Wire for #n {
+                    const MAX_SIZE: usize = 0 #(+ <#tys as #rt::wire::Wire>::MAX_SIZE)*;
+                    fn encode(&self, w: &mut #rt::wire::Writer<'_>) -> ::core::result::Result<(), #rt::wire::WireError> {
+                        #(#rt::wire::Wire::encode(&self.#fields, w)?;)*
+                        Ok(())
+                    }
+                    fn decode(r: &mut #rt::wire::Reader<'_>) -> ::core::result::Result<Self, #rt::wire::WireError> {
+                        Ok(#n { #(#fields: <#tys as #rt::wire::Wire>::decode(r)?,)* })
+                    }
+                }
+            }
+        });
+        let enums = self.idl.enums.iter().filter(|e| e.file == 0).map(|e| {
+            let (n, d) = (ident(&e.name), docs(&e.doc));
+            let variants: Vec<_> = e.variants.iter().map(|(_, v)| ident(v)).collect();
+            let variant_docs = e.variants.iter().map(|(vd, _)| docs(vd));
+            let tags: Vec<_> = (0..e.variants.len()).map(|i| Literal::u8_unsuffixed(i as u8)).collect();
+            quote! {
+                #d
+                #[allow(missing_docs)]
+                #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                pub enum #n { #(#variant_docs #variants,)* }
+                impl #rt::wire::Wire for #n {
+                    const MAX_SIZE: usize = 1;
+                    fn encode(&self, w: &mut #rt::wire::Writer<'_>) -> ::core::result::Result<(), #rt::wire::WireError> {
+                        let tag: u8 = match self { #(#n::#variants => #tags,)* };
+                        w.put(&[tag])
+                    }
+                    fn decode(r: &mut #rt::wire::Reader<'_>) -> ::core::result::Result<Self, #rt::wire::WireError> {
+                        match r.take(1)?[0] {
+                            #(#tags => Ok(#n::#variants),)*
+                            _ => Err(#rt::wire::WireError::BadTag),
+                        }
+                    }
+                }
+            }
+        });
+        let imports = self.imports();
+        quote! {
+            /// Structs and enums declared in this file (and its imports).
+            pub mod types {
+                #[allow(unused_imports)]
+                use super::*;
+                #(#structs)*
+                #(#enums)*
+                #(pub use super::super::#imports::types::*;)*
+            }
+            pub use types::*;
+        }
+    }
+
+    fn interface(&self, iface: &InterfaceDef) -> TokenStream {
+        let rt = &self.rt;
+        let prefix = camel(&iface.name);
+        let (client, server, service, error) = (
+            format_ident!("{prefix}Client"),
+            format_ident!("{prefix}Server"),
+            format_ident!("{prefix}Service"),
+            format_ident!("{prefix}Error"),
+        );
+        let doc = docs(&iface.doc);
+        let (id, signature) = (iface.id, &iface.signature);
+        let errors: Vec<_> = iface.errors.iter().map(|e| ident(e)).collect();
+        let error_codes: Vec<_> = (0..iface.errors.len()).map(|i| Literal::u32_unsuffixed(i as u32)).collect();
+        let error_texts = iface.errors.iter();
+        let consts = iface.methods.iter().map(|m| {
+            let (c, id) = (ident(&m.name.to_uppercase()), Literal::u32_unsuffixed(m.id));
+            let doc = format!("The method id of `{}`.", m.name);
+            quote!(#[doc = #doc] pub const #c: u32 = #id;)
+        });
+        let client_methods = iface.methods.iter().map(|m| self.client_method(iface, m, &error));
+        let server_methods = iface.methods.iter().map(|m| self.server_method(iface, m, &error));
+        let arms = iface.methods.iter().map(|m| self.dispatch_arm(iface, m));
+        let iface_name = &iface.name;
+        quote! {
+            /// The interface id: FNV-1a-64 of [`SIGNATURE`].
+            pub const INTERFACE_ID: u64 = #id;
+            /// The canonical signature the id is computed from.
+            pub const SIGNATURE: &str = #signature;
+            /// Method ids (the message label).
+            pub mod methods { #(#consts)* }
+
+            #[doc = concat!("Errors of the `", #iface_name, "` interface.")]
+            #[allow(missing_docs)]
+            #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+            pub enum #error { #(#errors,)* }
+            impl #error {
+                /// The reply label carrying this error.
+                pub fn code(self) -> u32 {
+                    #rt::status::APP_ERROR_BASE + match self { #(#error::#errors => #error_codes,)* }
+                }
+                /// The error a reply label carries, if it is one of these.
+                pub fn from_code(code: u32) -> ::core::option::Option<Self> {
+                    match code.checked_sub(#rt::status::APP_ERROR_BASE)? { #(#error_codes => Some(#error::#errors),)* _ => None }
+                }
+            }
+            impl ::core::fmt::Display for #error {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.write_str(match self { #(#error::#errors => #error_texts,)* })
+                }
+            }
+
+            #doc
+            #[doc = ""]
+            #[doc = "The client stub: each method encodes its arguments, calls through the transport and decodes the reply."]
+            pub struct #client<T> { transport: T }
+            #[allow(missing_docs)]
+            impl<T: #rt::Transport> #client<T> {
+                /// A client over a connection to a server of this interface.
+                pub fn new(transport: T) -> Self { #client { transport } }
+                /// The connection.
+                pub fn transport(&mut self) -> &mut T { &mut self.transport }
+                fn fail(code: u32) -> #rt::CallError<#error> {
+                    match (#rt::Status::from_code(code), #error::from_code(code)) {
+                        (Some(s), _) => #rt::CallError::Status(s),
+                        (None, Some(e)) => #rt::CallError::App(e),
+                        (None, None) => #rt::CallError::Status(#rt::Status::BadTag),
+                    }
+                }
+                #(#client_methods)*
+            }
+
+            #doc
+            #[doc = ""]
+            #[doc = "What a server implements: the logic only. The generated service keeps the model."]
+            #[allow(missing_docs)]
+            pub trait #server {
+                #(#server_methods)*
+            }
+
+            /// A server of this interface with its part of the model: decodes requests,
+            /// checks handles, calls the server, records new objects, holds and MAP edges.
+            pub struct #service<S> {
+                /// The server's logic.
+                pub server: S,
+                /// Its part of the model.
+                pub book: #rt::Book,
+                /// The connection badge of the root, the only caller of `export_model`.
+                pub root: #rt::Badge,
+            }
+            impl<S: #server> #service<S> {
+                /// A service whose `export_model` answers only the connection badged `root`.
+                pub fn new(server: S, root: #rt::Badge) -> Self { #service { server, book: #rt::Book::new(), root } }
+
+                /// Serves one request in `msg`, leaving the reply in it. Never panics on
+                /// bad input: every decoding or handle error becomes an error reply.
+                pub fn dispatch(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message) {
+                    let caller = msg.badge;
+                    if let Err(code) = self.handle(ctx, msg, caller) {
+                        msg.label = code;
+                        msg.len = 0;
+                        msg.caps = [None; #rt::limits::MAX_CAPS];
+                    }
+                }
+
+                #[allow(unused_variables, clippy::let_unit_value)]
+                fn handle(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message, caller: #rt::Badge) -> ::core::result::Result<(), u32> {
+                    let wire = |e: #rt::wire::WireError| #rt::Status::from(e) as u32;
+                    let status = |s: #rt::Status| s as u32;
+                    match msg.code() {
+                        #(#arms)*
+                        #rt::limits::EXPORT_MODEL => {
+                            if caller != self.root || msg.len != 0 || msg.cap_count() != 0 {
+                                return Err(status(#rt::Status::NotAllowed));
+                            }
+                            msg.caps = [None; #rt::limits::MAX_CAPS];
+                            msg.label = 0;
+                            msg.encode(&self.book, ctx.shared).map_err(wire)
+                        }
+                        #rt::limits::HANDSHAKE => {
+                            let id: u64 = msg.decode(ctx.shared).map_err(wire)?;
+                            if id != INTERFACE_ID || msg.cap_count() != 0 {
+                                return Err(status(#rt::Status::WrongInterface));
+                            }
+                            msg.label = 0;
+                            msg.encode(&(), ctx.shared).map_err(wire)
+                        }
+                        _ => Err(status(#rt::Status::UnknownMethod)),
+                    }
+                }
+            }
+            impl<S: #server> #rt::server::Serve for #service<S> {
+                fn serve(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message) {
+                    self.dispatch(ctx, msg)
+                }
+            }
+        }
+    }
+
+    /// The capability parameters of a method, in order: (position, target, consumed).
+    fn caps(m: &MethodDef) -> Vec<(usize, Res, bool)> {
+        m.params
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (_, t))| match t {
+                Ty::Borrow(r) => Some((i, *r, false)),
+                Ty::Consume(r) => Some((i, *r, true)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The value items of a return (with the `new` one, if any, noted apart).
+    fn ret_parts(m: &MethodDef) -> (Vec<Ty>, Option<Res>) {
+        let items = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items.clone(),
+            Some(t) => vec![t.clone()],
+        };
+        let new = items.iter().find_map(|t| if let Ty::New(r) = t { Some(*r) } else { None });
+        (items.into_iter().filter(|t| !matches!(t, Ty::New(_))).collect(), new)
+    }
+
+    fn client_method(&self, _iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> TokenStream {
+        let rt = &self.rt;
+        let name = ident(&m.name);
+        let doc = docs(&m.doc);
+        let method_const = ident(&m.name.to_uppercase());
+        let mut params = Vec::new();
+        let mut pushes = Vec::new();
+        let mut values = Vec::new();
+        for (p, t) in &m.params {
+            let pn = ident(p);
+            match t {
+                Ty::Borrow(r) => {
+                    let marker = self.marker(*r);
+                    params.push(quote!(#pn: &#rt::handle::Handle<#marker>));
+                    pushes.push(quote!(msg.push_cap(#pn.cap)?;));
+                }
+                Ty::Consume(r) => {
+                    let marker = self.marker(*r);
+                    params.push(quote!(#pn: #rt::handle::Handle<#marker>));
+                    pushes.push(quote!(msg.push_cap(#pn.cap)?;));
+                }
+                other => {
+                    let ty = self.value(other);
+                    params.push(quote!(#pn: #ty));
+                    values.push(pn);
+                }
+            }
+        }
+        let (ret_values, new) = Self::ret_parts(m);
+        let ret_tys: Vec<_> = ret_values.iter().map(|t| self.value(t)).collect();
+        // The Rust return type, in IDL order, with the new handle where `new` stood.
+        let shape: Vec<TokenStream> = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items.iter().map(|t| self.client_ret(t)).collect(),
+            Some(t) => vec![self.client_ret(t)],
+        };
+        let ret_ty = match shape.len() {
+            0 => quote!(()),
+            1 => shape[0].clone(),
+            _ => quote!((#(#shape),*)),
+        };
+        let value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
+        let mut next_value = value_names.iter();
+        let assemble: Vec<TokenStream> = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items
+                .iter()
+                .map(|t| match t {
+                    Ty::New(_) => quote!(handle),
+                    _ => {
+                        let v = next_value.next();
+                        quote!(#v)
+                    }
+                })
+                .collect(),
+            Some(Ty::New(_)) => vec![quote!(handle)],
+            Some(_) => vec![quote!(v0)],
+        };
+        let result = match assemble.len() {
+            0 => quote!(()),
+            1 => assemble[0].clone(),
+            _ => quote!((#(#assemble),*)),
+        };
+        let take_handle = new.map(|_| {
+            quote! {
+                let handle = #rt::handle::Handle::new(msg.caps[0].ok_or(#rt::CallError::Status(#rt::Status::CapCount))?);
+            }
+        });
+        quote! {
+            #doc
+            pub fn #name(&mut self, #(#params),*) -> ::core::result::Result<#ret_ty, #rt::CallError<#error>> {
+                let mut msg = #rt::Message::new(methods::#method_const);
+                #(#pushes)*
+                msg.encode(&(#(#values,)*), self.transport.shared())?;
+                self.transport.call(&mut msg)?;
+                if msg.code() != 0 {
+                    return Err(Self::fail(msg.code()));
+                }
+                let (#(#value_names,)*): (#(#ret_tys,)*) = msg.decode(self.transport.shared())?;
+                #take_handle
+                Ok(#result)
+            }
+        }
+    }
+
+    fn client_ret(&self, t: &Ty) -> TokenStream {
+        let rt = &self.rt;
+        match t {
+            Ty::New(r) => {
+                let marker = self.marker(*r);
+                quote!(#rt::handle::Handle<#marker>)
+            }
+            other => self.value(other),
+        }
+    }
+
+    fn server_method(&self, iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> TokenStream {
+        let rt = &self.rt;
+        let name = ident(&m.name);
+        let doc = docs(&m.doc);
+        let params = m.params.iter().map(|(p, t)| {
+            let pn = ident(p);
+            let ty = match t {
+                Ty::Borrow(r) | Ty::Consume(r) => {
+                    let marker = self.marker(*r);
+                    if iface.serves_res(self.idl, *r) {
+                        quote!(#rt::server::Held<#marker>)
+                    } else {
+                        quote!(#rt::server::Foreign<#marker>)
+                    }
+                }
+                other => self.value(other),
+            };
+            quote!(#pn: #ty)
+        });
+        let shape: Vec<TokenStream> = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items.iter().map(|t| self.server_ret(t)).collect(),
+            Some(t) => vec![self.server_ret(t)],
+        };
+        let ret_ty = match shape.len() {
+            0 => quote!(()),
+            1 => shape[0].clone(),
+            _ => quote!((#(#shape),*)),
+        };
+        quote! {
+            #doc
+            fn #name(&mut self, caller: #rt::Badge, #(#params),*) -> ::core::result::Result<#ret_ty, #error>;
+        }
+    }
+
+    fn server_ret(&self, t: &Ty) -> TokenStream {
+        let rt = &self.rt;
+        match t {
+            Ty::New(r) => {
+                let marker = self.marker(*r);
+                quote!(#rt::server::New<#marker>)
+            }
+            other => self.value(other),
+        }
+    }
+
+    fn dispatch_arm(&self, iface: &InterfaceDef, m: &MethodDef) -> TokenStream {
+        let rt = &self.rt;
+        let name = ident(&m.name);
+        let method_const = ident(&m.name.to_uppercase());
+        let caps = Self::caps(m);
+        let n_caps = caps.len();
+        // Resolve each capability parameter: ids and badges kept for bookkeeping after the call.
+        let resolve = caps.iter().enumerate().map(|(slot, (p, r, _))| {
+            let pn = ident(&m.params[*p].0);
+            let (badge, id) = (format_ident!("{}_badge", m.params[*p].0), format_ident!("{}_id", m.params[*p].0));
+            let type_name = self.type_name(*r);
+            if iface.serves_res(self.idl, *r) {
+                quote! {
+                    let #badge = match msg.caps[#slot] {
+                        Some(#rt::Cap::Unwrapped(b)) => b,
+                        _ => return Err(status(#rt::Status::CapCount)),
+                    };
+                    let (#id, key) = self.book.resolve(#badge, caller, #type_name).map(|(id, o)| (id, o.key)).map_err(status)?;
+                    let #pn = #rt::server::Held::new(#id, key);
+                }
+            } else {
+                quote! {
+                    let #id = match msg.caps[#slot] {
+                        Some(cap @ #rt::Cap::Endpoint { .. }) => cap,
+                        _ => return Err(status(#rt::Status::CapCount)),
+                    };
+                    let #pn = #rt::server::Foreign::new(#id);
+                }
+            }
+        });
+        let value_params: Vec<_> =
+            m.params.iter().filter(|(_, t)| !matches!(t, Ty::Borrow(_) | Ty::Consume(_))).collect();
+        let value_names: Vec<_> = value_params.iter().map(|(p, _)| ident(p)).collect();
+        let value_tys: Vec<_> = value_params.iter().map(|(_, t)| self.value(t)).collect();
+        let args = m.params.iter().map(|(p, _)| ident(p));
+
+        let (ret_values, new) = Self::ret_parts(m);
+        let ret_value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
+        let mut next = ret_value_names.iter();
+        let pattern: Vec<TokenStream> = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items
+                .iter()
+                .map(|t| match t {
+                    Ty::New(_) => quote!(created),
+                    _ => {
+                        let v = next.next();
+                        quote!(#v)
+                    }
+                })
+                .collect(),
+            Some(Ty::New(_)) => vec![quote!(created)],
+            Some(_) => vec![quote!(v0)],
+        };
+        let bind = match pattern.len() {
+            0 => quote!(()),
+            1 => pattern[0].clone(),
+            _ => quote!((#(#pattern),*)),
+        };
+        let record_new = new.map(|r| {
+            let (class, type_name) = (self.class(r), self.type_name(r));
+            let rights = if r == Res::Pd { 8u8 } else { 3u8 };
+            quote! {
+                let new_id = self.book.add(#rt::server::Object {
+                    class: #class,
+                    type_name: ::core::convert::Into::into(#type_name),
+                    key: created.key,
+                    space: created.space,
+                });
+                let new_badge = self.book.grant(caller, new_id, #rights).map_err(status)?;
+                msg.caps[0] = Some(ctx.mint(new_badge));
+            }
+        });
+        let end_target = |e: MapEnd| -> TokenStream {
+            match e {
+                MapEnd::Return => quote!(#rt::server::MapTarget::Local(new_id)),
+                MapEnd::Param(p) => {
+                    let id = format_ident!("{}_id", m.params[p].0);
+                    let served = m.params[p].1.capability().is_some_and(|r| iface.serves_res(self.idl, r));
+                    if served {
+                        quote!(#rt::server::MapTarget::Local(#id))
+                    } else {
+                        quote!(#rt::server::MapTarget::Foreign(#id))
+                    }
+                }
+            }
+        };
+        let end_local = |e: MapEnd| -> TokenStream {
+            match e {
+                MapEnd::Return => quote!(new_id),
+                MapEnd::Param(p) => {
+                    let id = format_ident!("{}_id", m.params[p].0);
+                    quote!(#id)
+                }
+            }
+        };
+        // A map from a foreign object cannot be recorded here: its owner records it.
+        let local_from = |e: MapEnd| match e {
+            MapEnd::Return => true,
+            MapEnd::Param(p) => m.params[p].1.capability().is_some_and(|r| iface.serves_res(self.idl, r)),
+        };
+        let maps = m.maps.filter(|(a, _)| local_from(*a)).map(|(a, b)| {
+            let (from, to) = (end_local(a), end_target(b));
+            quote!(self.book.map(#from, #to);)
+        });
+        let unmaps = m.unmaps.filter(|a| local_from(*a)).map(|a| {
+            let from = end_local(a);
+            quote!(self.book.unmap(#from);)
+        });
+        let releases =
+            caps.iter().filter(|(_, r, consumed)| *consumed && iface.serves_res(self.idl, *r)).map(|(p, _, _)| {
+                let badge = format_ident!("{}_badge", m.params[*p].0);
+                quote! { self.book.release(#badge); ctx.revoke(#badge); }
+            });
+        quote! {
+            methods::#method_const => {
+                if msg.cap_count() != #n_caps {
+                    return Err(status(#rt::Status::CapCount));
+                }
+                #(#resolve)*
+                let (#(#value_names,)*): (#(#value_tys,)*) = msg.decode(ctx.shared).map_err(wire)?;
+                let #bind = self.server.#name(caller, #(#args),*).map_err(|e| e.code())?;
+                msg.caps = [None; #rt::limits::MAX_CAPS];
+                #record_new
+                #maps
+                #unmaps
+                #(#releases)*
+                msg.label = 0;
+                msg.encode(&(#(#ret_value_names,)*), ctx.shared).map_err(wire)
+            }
+        }
+    }
+}
+
+/// Generates the items for a checked IDL (its file 0: the file loaded).
+pub fn generate(idl: &Idl, options: &Options) -> TokenStream {
+    let g = Gen { idl, rt: options.runtime.clone() };
+    let markers = g.markers();
+    let types = g.types();
+    let file_doc = docs(&idl.docs[0]);
+    let interfaces = idl.interfaces.iter().filter(|i| i.file == 0).map(|i| g.interface(i));
+    quote! {
+        #file_doc
+        #markers
+        #types
+        #(#interfaces)*
+    }
+}
