@@ -100,6 +100,14 @@ impl Book {
         id
     }
 
+    /// Declares a space this server serves from the start (the ramdisk's BLOCK space),
+    /// held by `owner` (the server's own PD, by its badge); later `new` resources name it.
+    pub fn add_space<S: Named>(&mut self, key: u64, owner: Badge) -> Result<ObjectId, Status> {
+        let id = self.add(Object { class: S::CLASS, type_name: String::from(S::TYPE_NAME), key, space: None });
+        self.grant(owner, id, 3)?;
+        Ok(id)
+    }
+
     /// An object by id.
     pub fn object(&self, id: ObjectId) -> Option<&Object> {
         self.objects.get(id.0 as usize)?.as_ref()
