@@ -63,7 +63,7 @@ const BOB: Badge = 11;
 fn system() -> (Loopback, Rc<RefCell<ClockService<Clocks>>>, u32) {
     let bus = Loopback::new();
     let mut service = ClockService::new(Clocks { space: ObjectId(0), clocks: Vec::new() }, ROOT);
-    let space = service.book.add_space::<clock::spaces::CLOCK>(0, SERVER).expect("space");
+    let (space, _) = service.book.add_space::<clock::spaces::CLOCK>(0, SERVER).expect("space");
     service.server.space = space;
     let service = Rc::new(RefCell::new(service));
     let endpoint = bus.add_server(service.clone());
@@ -97,22 +97,24 @@ fn clients_servers_and_model_from_idl_alone() {
     assert_eq!(bob_with_alices.read(&a), Err(CallError::Status(Status::NotHolder)));
 
     // The model: two clocks in the CLOCK space, each held by its creator.
-    let model = service.borrow().book.export("clock", pd_name, |_| None).expect("export");
-    let mut edges: Vec<String> =
-        model.edge_keys().iter().map(|(k, f, t, _, _)| format!("{f} {k} {t}")).collect();
+    let model = service.borrow().export("clock", pd_name).expect("export").model;
+    let mut edges: Vec<String> = model.edge_keys().iter().map(|(k, f, t, _, _)| format!("{f} {k} {t}")).collect();
     edges.sort();
-    assert_eq!(edges, [
-        "CLOCK_clock_1 SUBSET CLOCK_SPACE_clock_0",
-        "CLOCK_clock_2 SUBSET CLOCK_SPACE_clock_0",
-        "PD_10 HOLD CLOCK_clock_1",
-        "PD_11 HOLD CLOCK_clock_2",
-        "PD_2 HOLD CLOCK_SPACE_clock_0",
-    ]);
+    assert_eq!(
+        edges,
+        [
+            "CLOCK_clock_1 SUBSET CLOCK_SPACE_clock_0",
+            "CLOCK_clock_2 SUBSET CLOCK_SPACE_clock_0",
+            "PD_10 HOLD CLOCK_clock_1",
+            "PD_11 HOLD CLOCK_clock_2",
+            "PD_2 HOLD CLOCK_SPACE_clock_0",
+        ]
+    );
     assert_eq!(cellulos::osmosis::check(&model), vec![], "the server's part satisfies the invariants");
 
     // Consuming ends the hold: the clock leaves the model, and its capability is revoked.
     alice.destroy(a).expect("destroy");
-    let model = service.borrow().book.export("clock", pd_name, |_| None).expect("export");
+    let model = service.borrow().export("clock", pd_name).expect("export").model;
     assert!(model.find("CLOCK_clock_1").is_none());
     assert_eq!(alice.read(&a), Err(CallError::Transport(cellulos::runtime::TransportError::DeadCapability)));
 }
@@ -168,7 +170,10 @@ fn malformed_messages_get_error_replies_and_the_server_keeps_serving() {
     assert_eq!(raw(clock::methods::LABEL, &[0x00ff_0002], &[clock.cap]), code(Status::BadUtf8));
     // export_model is the root's; the handshake checks the interface id.
     assert_eq!(raw(cellulos::runtime::limits::EXPORT_MODEL, &[], &[]), code(Status::NotAllowed));
-    assert_eq!(raw(cellulos::runtime::limits::HANDSHAKE, &[clock::INTERFACE_ID ^ 1], &[]), code(Status::WrongInterface));
+    assert_eq!(
+        raw(cellulos::runtime::limits::HANDSHAKE, &[clock::INTERFACE_ID ^ 1], &[]),
+        code(Status::WrongInterface)
+    );
     assert_eq!(raw(cellulos::runtime::limits::HANDSHAKE, &[clock::INTERFACE_ID], &[]), code(Status::Ok));
     // And the server still serves.
     assert_eq!(client.read(&clock).expect("still serving"), 3);
@@ -184,6 +189,6 @@ fn the_root_exports_the_servers_part_of_the_model() {
     root.call(&mut msg).expect("export");
     assert_eq!(msg.label, 0);
     let book: cellulos::runtime::Book = msg.decode(root.shared()).expect("a book");
-    let model = book.export("clock", pd_name, |_| None).expect("model");
+    let model = book.export("clock", clock::TYPES, pd_name).expect("model").model;
     assert_eq!((model.node_count(), model.edge_count()), (2 + 2, 3), "space, clock, 2 PDs; SUBSET + 2 HOLD");
 }

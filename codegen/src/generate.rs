@@ -229,7 +229,13 @@ impl Gen<'_> {
         let server_methods = iface.methods.iter().map(|m| self.server_method(iface, m, &error));
         let arms = iface.methods.iter().map(|m| self.dispatch_arm(iface, m));
         let iface_name = &iface.name;
+        let type_pairs = self.idl.resources.iter().map(|r| {
+            let (res, space) = (&r.name, &self.idl.spaces[r.space].name);
+            quote!((#res, #space))
+        });
         quote! {
+            /// Which space type each resource type lives in (for the model checker).
+            pub const TYPES: &[(&str, &str)] = &[#(#type_pairs),*];
             /// The interface id: FNV-1a-64 of [`SIGNATURE`].
             pub const INTERFACE_ID: u64 = #id;
             /// The canonical signature the id is computed from.
@@ -298,6 +304,15 @@ impl Gen<'_> {
             impl<S: #server> #service<S> {
                 /// A service whose `export_model` answers only the connection badged `root`.
                 pub fn new(server: S, root: #rt::Badge) -> Self { #service { server, book: #rt::Book::new(), root } }
+
+                /// This server's part of the model, with the IDL's type table.
+                pub fn export(
+                    &self,
+                    server: &str,
+                    holder: impl Fn(#rt::Badge) -> #rt::server::String,
+                ) -> ::core::result::Result<#rt::server::Fragment, #rt::osmosis::ModelError> {
+                    self.book.export(server, TYPES, holder)
+                }
 
                 /// Serves one request in `msg`, leaving the reply in it. Never panics on
                 /// bad input: every decoding or handle error becomes an error reply.

@@ -104,7 +104,6 @@ impl<const N: usize> HandleTable<N> {
 
 /// A handle a client holds: the capability to an object of type `T` (a resource type,
 /// space type or PD marker generated from the IDL).
-#[derive(Debug, PartialEq, Eq)]
 pub struct Handle<T> {
     /// The capability.
     pub cap: Cap,
@@ -125,3 +124,18 @@ impl<T> Clone for Handle<T> {
 }
 
 impl<T> Copy for Handle<T> {}
+
+// By hand: the marker types are uninhabited and implement nothing, which derives would require.
+impl<T> core::fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Handle({:?})", self.cap)
+    }
+}
+
+impl<T> PartialEq for Handle<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.cap == other.cap
+    }
+}
+
+impl<T> Eq for Handle<T> {}

@@ -15,6 +15,8 @@ extern crate alloc;
 
 /// Re-exported for generated code (`String<N>` and `Bytes<N>` are heapless types).
 pub use heapless;
+/// Re-exported for generated code: services export their part of the model.
+pub use osmosis;
 
 pub mod handle;
 pub mod limits;

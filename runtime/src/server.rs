@@ -2,7 +2,7 @@
 //! objects, who holds them, what maps onto what), kept by the generated dispatch so that
 //! no server author writes bookkeeping, and exported as a model fragment.
 
-use alloc::string::String;
+pub use alloc::string::String;
 use alloc::vec::Vec;
 use core::marker::PhantomData;
 
@@ -43,7 +43,7 @@ impl<'a> ServeCtx<'a> {
 }
 
 /// An object of a server's model: one of its resources, spaces or PDs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ObjectId(pub u32);
 
 /// What kind of node an object is.
@@ -102,10 +102,11 @@ impl Book {
 
     /// Declares a space this server serves from the start (the ramdisk's BLOCK space),
     /// held by `owner` (the server's own PD, by its badge); later `new` resources name it.
-    pub fn add_space<S: Named>(&mut self, key: u64, owner: Badge) -> Result<ObjectId, Status> {
+    /// Returns the space and the owner's badge for it.
+    pub fn add_space<S: Named>(&mut self, key: u64, owner: Badge) -> Result<(ObjectId, Badge), Status> {
         let id = self.add(Object { class: S::CLASS, type_name: String::from(S::TYPE_NAME), key, space: None });
-        self.grant(owner, id, 3)?;
-        Ok(id)
+        let badge = self.grant(owner, id, 3)?;
+        Ok((id, badge))
     }
 
     /// An object by id.
@@ -191,29 +192,43 @@ impl Book {
     }
 
     /// The server's part as an OSmosis model fragment: its objects (named
-    /// `<TYPE>_<server>_<id>`, CellulOS style) with SUBSET, HOLD and MAP edges. `holder`
-    /// names the PD behind a connection badge; `foreign` names another server's object
-    /// (or `None` to leave that MAP out). PDs named by `holder` are added as needed.
+    /// `<TYPE>_<server>_<id>`, spaces `<TYPE>_SPACE_<server>_<id>`) with SUBSET, HOLD and
+    /// MAP edges. `holder` names the PD behind a connection badge (PDs are added as
+    /// needed). A MAP onto another server's object cannot be named here: it is returned
+    /// apart, with the capability, for [`merge`] to resolve.
+    ///
+    /// `types` is the IDL's resource-type -> space-type table (the generated `TYPES`), so
+    /// the fragment is checked against the types its interface declares.
     pub fn export(
         &self,
         server: &str,
+        types: &[(&str, &str)],
         holder: impl Fn(Badge) -> String,
-        foreign: impl Fn(Cap) -> Option<String>,
-    ) -> Result<osmosis::Model, osmosis::ModelError> {
+    ) -> Result<Fragment, osmosis::ModelError> {
         use osmosis::{Edge, EdgeKind, Node, Perms};
         let mut m = osmosis::Model::new();
-        let name = |id: ObjectId, o: &Object| match o.class {
-            Class::Space => alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0),
-            _ => alloc::format!("{}_{server}_{}", o.type_name, id.0),
-        };
+        for (resource, space) in types {
+            m.types.insert(resource, space);
+        }
         let mut index = alloc::collections::BTreeMap::new();
+        let mut names = alloc::collections::BTreeMap::new();
         for (id, o) in self.objects() {
-            let node = match o.class {
-                Class::Resource => Node::resource(name(id, o), o.type_name.as_str()),
-                Class::Space => Node::space(name(id, o), o.type_name.as_str()),
-                Class::Pd => Node::pd(name(id, o), ""),
+            let (name, node) = match o.class {
+                Class::Resource => {
+                    let name = alloc::format!("{}_{server}_{}", o.type_name, id.0);
+                    (name.clone(), Node::resource(name, o.type_name.as_str()))
+                }
+                Class::Space => {
+                    let name = alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0);
+                    (name.clone(), Node::space(name, o.type_name.as_str()))
+                }
+                Class::Pd => {
+                    let name = alloc::format!("PD_{server}_{}", id.0);
+                    (name.clone(), Node::pd(name, ""))
+                }
             };
             index.insert(id, m.add_node(node.with("key", o.key))?);
+            names.insert(id, name);
         }
         for (id, o) in self.objects() {
             if let Some(space) = o.space.and_then(|s| index.get(&s)) {
@@ -231,23 +246,62 @@ impl Book {
                 m.add_edge(Edge::new(EdgeKind::Hold, pd, *to).with_perms(perms))?;
             }
         }
+        let mut foreign = Vec::new();
         for (from, to) in &self.maps {
-            let target = match to {
-                MapTarget::Local(o) => index.get(o).copied(),
-                MapTarget::Foreign(cap) => match foreign(*cap) {
-                    Some(id) => Some(match m.find(&id) {
-                        Some(i) => i,
-                        None => m.add_node(Node::resource(id.clone(), "FOREIGN"))?,
-                    }),
-                    None => None,
-                },
-            };
-            if let (Some(f), Some(t)) = (index.get(from), target) {
-                m.add_edge(Edge::new(EdgeKind::Map, *f, t))?;
+            match (index.get(from), to) {
+                (Some(f), MapTarget::Local(o)) => {
+                    if let Some(t) = index.get(o) {
+                        m.add_edge(Edge::new(EdgeKind::Map, *f, *t))?;
+                    }
+                }
+                (Some(_), MapTarget::Foreign(cap)) => foreign.push((names[from].clone(), *cap)),
+                (None, _) => {}
             }
         }
-        Ok(m)
+        Ok(Fragment { model: m, foreign_maps: foreign })
     }
+
+    /// The name the export gives the object behind `badge` (to resolve other servers'
+    /// MAP edges onto this one).
+    pub fn exported_name(&self, server: &str, badge: Badge) -> Option<String> {
+        let index = usize::try_from(badge).ok()?.checked_sub(1)?;
+        let (_, id) = self.handles.get(index)?.as_ref()?;
+        let o = self.object(*id)?;
+        Some(match o.class {
+            Class::Resource => alloc::format!("{}_{server}_{}", o.type_name, id.0),
+            Class::Space => alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0),
+            Class::Pd => alloc::format!("PD_{server}_{}", id.0),
+        })
+    }
+}
+
+/// One server's part of the model, as exported.
+#[derive(Clone, Debug)]
+pub struct Fragment {
+    /// Its nodes and edges.
+    pub model: osmosis::Model,
+    /// MAP edges onto other servers' objects: the source's node id and the capability.
+    pub foreign_maps: Vec<(String, Cap)>,
+}
+
+/// Merges fragments into one model, resolving MAP edges onto other servers' objects with
+/// `name` (capability -> node id, from the owner's [`Book::exported_name`]). A MAP whose
+/// target cannot be named is an error: the model would silently lose a dependency.
+pub fn merge(
+    fragments: &[Fragment],
+    name: impl Fn(Cap) -> Option<String>,
+) -> Result<osmosis::Model, osmosis::ModelError> {
+    let mut model = osmosis::Model::new();
+    for f in fragments {
+        model.merge(&f.model)?;
+    }
+    for f in fragments {
+        for (from, cap) in &f.foreign_maps {
+            let to = name(*cap).ok_or_else(|| osmosis::ModelError::UnknownNode(alloc::format!("{cap:?}")))?;
+            model.link(osmosis::EdgeKind::Map, from, &to, osmosis::Perms::NONE, "")?;
+        }
+    }
+    Ok(model)
 }
 
 /// A borrowed (or consumed) object of this server, as a server method receives it.

@@ -254,6 +254,27 @@ impl Model {
             .map(move |e| (*e, self.edge(*e)))
     }
 
+    /// Adds every node and edge of `other` (a server's part of the model, say): a node
+    /// already here is shared when it is the same node, and a conflict when it differs.
+    pub fn merge(&mut self, other: &Model) -> Result<(), ModelError> {
+        for (resource, space) in other.types.entries() {
+            self.types.insert(resource, space);
+        }
+        let mut map = alloc::vec![NodeIdx(0); other.node_bound()];
+        for (i, node) in other.nodes() {
+            map[i.0 as usize] = match self.find(&node.id) {
+                Some(existing) if self.node(existing) == node => existing,
+                Some(_) => return Err(ModelError::DuplicateId(node.id.clone())),
+                None => self.add_node(node.clone())?,
+            };
+        }
+        for (_, e) in other.edges() {
+            let edge = Edge { from: map[e.from.0 as usize], to: map[e.to.0 as usize], ..e.clone() };
+            self.add_edge(edge)?;
+        }
+        Ok(())
+    }
+
     /// One past the largest node index: the size for per-node scratch vectors.
     pub fn node_bound(&self) -> usize {
         self.nodes.len()
