@@ -134,7 +134,7 @@ fn messages_travel_as_sel4_would_carry_them() {
     // (words, registers only, shared buffer, capabilities)
     assert_eq!(calls[0], (4, true, false, 0), "4 words: registers only, the fast path");
     assert_eq!(calls[1], (5, false, false, 0), "5 words: the fifth in the IPC buffer");
-    assert_eq!(calls[3].2, false, "a 100-byte name fits the message");
+    assert!(!calls[3].2, "a 100-byte name fits the message");
     assert_eq!(calls[4], (1, false, true, 1), "1500 bytes go through the shared buffer");
 }
 
