@@ -229,19 +229,22 @@ impl Gen<'_> {
         let server_methods = iface.methods.iter().map(|m| self.server_method(iface, m, &error));
         let arms = iface.methods.iter().map(|m| self.dispatch_arm(iface, m));
         let iface_name = &iface.name;
-        let type_pairs = self.idl.resources.iter().map(|r| {
-            let (res, space) = (&r.name, &self.idl.spaces[r.space].name);
-            quote!((#res, #space))
-        });
+        let upper = iface.name.to_uppercase();
+        let (id_const, sig_const, methods_mod) = (
+            format_ident!("{upper}_INTERFACE_ID"),
+            format_ident!("{upper}_SIGNATURE"),
+            format_ident!("{}_methods", iface.name),
+        );
+        let id_doc = format!("The id of interface `{}`: FNV-1a-64 of its canonical signature.", iface.name);
+        let sig_doc = format!("The canonical signature of interface `{}`.", iface.name);
+        let methods_doc = format!("Method ids of interface `{}` (the message label).", iface.name);
         quote! {
-            /// Which space type each resource type lives in (for the model checker).
-            pub const TYPES: &[(&str, &str)] = &[#(#type_pairs),*];
-            /// The interface id: FNV-1a-64 of [`SIGNATURE`].
-            pub const INTERFACE_ID: u64 = #id;
-            /// The canonical signature the id is computed from.
-            pub const SIGNATURE: &str = #signature;
-            /// Method ids (the message label).
-            pub mod methods { #(#consts)* }
+            #[doc = #id_doc]
+            pub const #id_const: u64 = #id;
+            #[doc = #sig_doc]
+            pub const #sig_const: &str = #signature;
+            #[doc = #methods_doc]
+            pub mod #methods_mod { #(#consts)* }
 
             #[doc = concat!("Errors of the `", #iface_name, "` interface.")]
             #[allow(missing_docs)]
@@ -250,7 +253,8 @@ impl Gen<'_> {
             impl #error {
                 /// The reply label carrying this error.
                 pub fn code(self) -> u32 {
-                    #rt::status::APP_ERROR_BASE + match self { #(#error::#errors => #error_codes,)* }
+                    let index: u32 = match self { #(#error::#errors => #error_codes,)* };
+                    #rt::status::APP_ERROR_BASE + index
                 }
                 /// The error a reply label carries, if it is one of these.
                 pub fn from_code(code: u32) -> ::core::option::Option<Self> {
@@ -259,7 +263,7 @@ impl Gen<'_> {
             }
             impl ::core::fmt::Display for #error {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
-                    f.write_str(match self { #(#error::#errors => #error_texts,)* })
+                    f.write_str(match *self { #(#error::#errors => #error_texts,)* })
                 }
             }
 
@@ -267,7 +271,7 @@ impl Gen<'_> {
             #[doc = ""]
             #[doc = "The client stub: each method encodes its arguments, calls through the transport and decodes the reply."]
             pub struct #client<T> { transport: T }
-            #[allow(missing_docs)]
+            #[allow(missing_docs, unreachable_code)]
             impl<T: #rt::Transport> #client<T> {
                 /// A client over a connection to a server of this interface.
                 pub fn new(transport: T) -> Self { #client { transport } }
@@ -301,6 +305,7 @@ impl Gen<'_> {
                 /// The connection badge of the root, the only caller of `export_model`.
                 pub root: #rt::Badge,
             }
+            #[allow(unreachable_code)]
             impl<S: #server> #service<S> {
                 /// A service whose `export_model` answers only the connection badged `root`.
                 pub fn new(server: S, root: #rt::Badge) -> Self { #service { server, book: #rt::Book::new(), root } }
@@ -341,7 +346,7 @@ impl Gen<'_> {
                         }
                         #rt::limits::HANDSHAKE => {
                             let id: u64 = msg.decode(ctx.shared).map_err(wire)?;
-                            if id != INTERFACE_ID || msg.cap_count() != 0 {
+                            if id != #id_const || msg.cap_count() != 0 {
                                 return Err(status(#rt::Status::WrongInterface));
                             }
                             msg.label = 0;
@@ -383,8 +388,9 @@ impl Gen<'_> {
         (items.into_iter().filter(|t| !matches!(t, Ty::New(_))).collect(), new)
     }
 
-    fn client_method(&self, _iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> TokenStream {
+    fn client_method(&self, iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> TokenStream {
         let rt = &self.rt;
+        let methods_mod = format_ident!("{}_methods", iface.name);
         let name = ident(&m.name);
         let doc = docs(&m.doc);
         let method_const = ident(&m.name.to_uppercase());
@@ -454,7 +460,7 @@ impl Gen<'_> {
         quote! {
             #doc
             pub fn #name(&mut self, #(#params),*) -> ::core::result::Result<#ret_ty, #rt::CallError<#error>> {
-                let mut msg = #rt::Message::new(methods::#method_const);
+                let mut msg = #rt::Message::new(#methods_mod::#method_const);
                 #(#pushes)*
                 msg.encode(&(#(#values,)*), self.transport.shared())?;
                 self.transport.call(&mut msg)?;
@@ -527,6 +533,7 @@ impl Gen<'_> {
 
     fn dispatch_arm(&self, iface: &InterfaceDef, m: &MethodDef) -> TokenStream {
         let rt = &self.rt;
+        let methods_mod = format_ident!("{}_methods", iface.name);
         let name = ident(&m.name);
         let method_const = ident(&m.name.to_uppercase());
         let caps = Self::caps(m);
@@ -640,7 +647,7 @@ impl Gen<'_> {
                 quote! { self.book.release(#badge); ctx.revoke(#badge); }
             });
         quote! {
-            methods::#method_const => {
+            #methods_mod::#method_const => {
                 if msg.cap_count() != #n_caps {
                     return Err(status(#rt::Status::CapCount));
                 }
@@ -665,11 +672,36 @@ pub fn generate(idl: &Idl, options: &Options) -> TokenStream {
     let markers = g.markers();
     let types = g.types();
     let file_doc = docs(&idl.docs[0]);
-    let interfaces = idl.interfaces.iter().filter(|i| i.file == 0).map(|i| g.interface(i));
+    let own: Vec<&InterfaceDef> = idl.interfaces.iter().filter(|i| i.file == 0).collect();
+    let interfaces = own.iter().map(|i| g.interface(i));
+    // A file with one interface (the usual case) also gets the short names.
+    let aliases = (own.len() == 1).then(|| {
+        let upper = own[0].name.to_uppercase();
+        let (id, sig, methods) = (
+            format_ident!("{upper}_INTERFACE_ID"),
+            format_ident!("{upper}_SIGNATURE"),
+            format_ident!("{}_methods", own[0].name),
+        );
+        quote! {
+            /// The interface id: FNV-1a-64 of [`SIGNATURE`].
+            pub const INTERFACE_ID: u64 = #id;
+            /// The canonical signature the id is computed from.
+            pub const SIGNATURE: &str = #sig;
+            /// Method ids (the message label).
+            pub use #methods as methods;
+        }
+    });
+    let type_pairs = idl.resources.iter().map(|r| {
+        let (res, space) = (&r.name, &idl.spaces[r.space].name);
+        quote!((#res, #space))
+    });
     quote! {
         #file_doc
         #markers
         #types
+        /// Which space type each resource type lives in (for the model checker).
+        pub const TYPES: &[(&str, &str)] = &[#(#type_pairs),*];
         #(#interfaces)*
+        #aliases
     }
 }

@@ -1,0 +1,6 @@
+// The IDL file does not exist.
+mod generated {
+    cellulos::idl!("no/such/file.idl");
+}
+
+fn main() {}
