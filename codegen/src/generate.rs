@@ -250,6 +250,7 @@ impl Gen<'_> {
             #[allow(missing_docs)]
             #[derive(Clone, Copy, Debug, PartialEq, Eq)]
             pub enum #error { #(#errors,)* }
+            #[allow(unreachable_code)]
             impl #error {
                 /// The reply label carrying this error.
                 pub fn code(self) -> u32 {

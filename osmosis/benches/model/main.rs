@@ -5,10 +5,11 @@
 //!
 //! Run: `cargo bench -p osmosis --bench model` (set `OSMOSIS_BENCH_EDGES` for another size).
 
+#[path = "../../../benches/report.rs"]
+mod report;
 mod synthetic;
 
 use std::hint::black_box;
-use std::io::Write;
 use std::time::Duration;
 
 use criterion::{BenchmarkGroup, Criterion};
@@ -119,25 +120,6 @@ fn bench(c: &mut Criterion, m: &Model) {
     let _ = std::fs::remove_dir_all(neo4j_dir);
 }
 
-/// The point estimate of a benchmark's mean, in nanoseconds, from criterion's own output.
-fn mean_ns(name: &str) -> Option<f64> {
-    let dir =
-        std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
-    let path = format!("{dir}/criterion/{GROUP}/{name}/new/estimates.json");
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    v["mean"]["point_estimate"].as_f64()
-}
-
-/// A duration in nanoseconds, in the unit that keeps it readable.
-fn human(ns: f64) -> String {
-    match ns {
-        n if n >= 1e9 => format!("{:.2} s", n / 1e9),
-        n if n >= 1e6 => format!("{:.1} ms", n / 1e6),
-        n if n >= 1e3 => format!("{:.1} µs", n / 1e3),
-        n => format!("{n:.0} ns"),
-    }
-}
-
 fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -164,11 +146,5 @@ fn main() {
     bench(&mut c, &m);
     c.final_summary();
 
-    let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "\n| benchmark | mean | baseline (same run) | mean | ratio |\n|---|---|---|---|---|");
-    for (name, base) in PAIRS {
-        if let (Some(t), Some(b)) = (mean_ns(name), mean_ns(base)) {
-            let _ = writeln!(out, "| {name} | {} | {base} | {} | {:.3}x |", human(t), human(b), t / b);
-        }
-    }
+    report::print_ratios(GROUP, PAIRS);
 }
