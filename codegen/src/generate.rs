@@ -262,6 +262,7 @@ impl Gen<'_> {
                     match code.checked_sub(#rt::status::APP_ERROR_BASE)? { #(#error_codes => Some(#error::#errors),)* _ => None }
                 }
             }
+            #[allow(unreachable_code)]
             impl ::core::fmt::Display for #error {
                 fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
                     f.write_str(match *self { #(#error::#errors => #error_texts,)* })
