@@ -379,6 +379,36 @@ impl Gen<'_> {
             .collect()
     }
 
+    /// The return, item by item in IDL order (a tuple's items, or the one type), each
+    /// mapped by `item`, folded into `()`, the item, or a tuple.
+    fn ret_shape(m: &MethodDef, mut item: impl FnMut(&Ty) -> TokenStream) -> TokenStream {
+        let items: Vec<TokenStream> = match &m.ret {
+            None => Vec::new(),
+            Some(Ty::Tuple(items)) => items.iter().map(&mut item).collect(),
+            Some(t) => vec![item(t)],
+        };
+        match items.len() {
+            0 => quote!(()),
+            1 => items[0].clone(),
+            _ => quote!((#(#items),*)),
+        }
+    }
+
+    /// The return as a pattern or expression: `new_name` where the `new` object stands,
+    /// `v0`, `v1` ... for the values in order.
+    fn ret_binding(m: &MethodDef, new_name: &str) -> TokenStream {
+        let mut n = 0;
+        let new_name = ident(new_name);
+        Self::ret_shape(m, |t| match t {
+            Ty::New(_) => quote!(#new_name),
+            _ => {
+                let v = format_ident!("v{n}");
+                n += 1;
+                quote!(#v)
+            }
+        })
+    }
+
     /// The value items of a return (with the `new` one, if any, noted apart).
     fn ret_parts(m: &MethodDef) -> (Vec<Ty>, Option<Res>) {
         let items = match &m.ret {
@@ -422,38 +452,9 @@ impl Gen<'_> {
         let (ret_values, new) = Self::ret_parts(m);
         let ret_tys: Vec<_> = ret_values.iter().map(|t| self.value(t)).collect();
         // The Rust return type, in IDL order, with the new handle where `new` stood.
-        let shape: Vec<TokenStream> = match &m.ret {
-            None => Vec::new(),
-            Some(Ty::Tuple(items)) => items.iter().map(|t| self.client_ret(t)).collect(),
-            Some(t) => vec![self.client_ret(t)],
-        };
-        let ret_ty = match shape.len() {
-            0 => quote!(()),
-            1 => shape[0].clone(),
-            _ => quote!((#(#shape),*)),
-        };
+        let ret_ty = Self::ret_shape(m, |t| self.client_ret(t));
         let value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
-        let mut next_value = value_names.iter();
-        let assemble: Vec<TokenStream> = match &m.ret {
-            None => Vec::new(),
-            Some(Ty::Tuple(items)) => items
-                .iter()
-                .map(|t| match t {
-                    Ty::New(_) => quote!(handle),
-                    _ => {
-                        let v = next_value.next();
-                        quote!(#v)
-                    }
-                })
-                .collect(),
-            Some(Ty::New(_)) => vec![quote!(handle)],
-            Some(_) => vec![quote!(v0)],
-        };
-        let result = match assemble.len() {
-            0 => quote!(()),
-            1 => assemble[0].clone(),
-            _ => quote!((#(#assemble),*)),
-        };
+        let result = Self::ret_binding(m, "handle");
         let take_handle = new.map(|_| {
             quote! {
                 let handle = #rt::handle::Handle::new(msg.caps[0].ok_or(#rt::CallError::Status(#rt::Status::CapCount))?);
@@ -506,16 +507,7 @@ impl Gen<'_> {
             };
             quote!(#pn: #ty)
         });
-        let shape: Vec<TokenStream> = match &m.ret {
-            None => Vec::new(),
-            Some(Ty::Tuple(items)) => items.iter().map(|t| self.server_ret(t)).collect(),
-            Some(t) => vec![self.server_ret(t)],
-        };
-        let ret_ty = match shape.len() {
-            0 => quote!(()),
-            1 => shape[0].clone(),
-            _ => quote!((#(#shape),*)),
-        };
+        let ret_ty = Self::ret_shape(m, |t| self.server_ret(t));
         quote! {
             #doc
             fn #name(&mut self, caller: #rt::Badge, #(#params),*) -> ::core::result::Result<#ret_ty, #error>;
@@ -572,27 +564,7 @@ impl Gen<'_> {
 
         let (ret_values, new) = Self::ret_parts(m);
         let ret_value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
-        let mut next = ret_value_names.iter();
-        let pattern: Vec<TokenStream> = match &m.ret {
-            None => Vec::new(),
-            Some(Ty::Tuple(items)) => items
-                .iter()
-                .map(|t| match t {
-                    Ty::New(_) => quote!(created),
-                    _ => {
-                        let v = next.next();
-                        quote!(#v)
-                    }
-                })
-                .collect(),
-            Some(Ty::New(_)) => vec![quote!(created)],
-            Some(_) => vec![quote!(v0)],
-        };
-        let bind = match pattern.len() {
-            0 => quote!(()),
-            1 => pattern[0].clone(),
-            _ => quote!((#(#pattern),*)),
-        };
+        let bind = Self::ret_binding(m, "created");
         let record_new = new.map(|r| {
             let (class, type_name) = (self.class(r), self.type_name(r));
             let rights = if r == Res::Pd { 8u8 } else { 3u8 };
