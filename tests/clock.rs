@@ -49,6 +49,10 @@ impl ClockServer for Clocks {
     ) -> Result<u32, ClockError> {
         Ok(name.len() as u32)
     }
+    fn shadow(&mut self, caller: Badge, a: u64, b: u64, c: u64, d: u64) -> Result<u64, ClockError> {
+        // The real caller arrives, whatever the IDL's parameters are called.
+        Ok(u64::from(caller) * 10_000 + a + b + c + d)
+    }
     fn destroy(&mut self, _caller: Badge, clock: Held<clock::resources::CLOCK>) -> Result<(), ClockError> {
         self.clocks[clock.key as usize] = None;
         Ok(())
@@ -95,6 +99,9 @@ fn clients_servers_and_model_from_idl_alone() {
     // through his own connection the server sees that the holder differs).
     let mut bob_with_alices = ClockClient::new(bus.connect(endpoint, BOB));
     assert_eq!(bob_with_alices.read(&a), Err(CallError::Status(Status::NotHolder)));
+
+    // Parameters named `caller`, `msg`, `ctx`, `status` do not shadow the generated code.
+    assert_eq!(alice.shadow(1, 2, 3, 4).expect("shadow"), u64::from(ALICE) * 10_000 + 10);
 
     // The model: two clocks in the CLOCK space, each held by its creator.
     let model = service.borrow().export("clock", pd_name).expect("export").model;

@@ -613,6 +613,11 @@ fn check_method(cx: &mut Ctx, idl: &Idl, iface: &InterfaceDef, method: &MethodDe
     if RESERVED_METHODS.contains(&method.name.as_str()) {
         cx.error(at.name, format!("`{}` is reserved for the generated code", method.name));
     }
+    for (p, (name, _)) in method.params.iter().enumerate() {
+        if name.starts_with("__") {
+            cx.error(at.params[p], format!("`{name}`: names starting with `__` are reserved for the generated code"));
+        }
+    }
     let mut caps = 0;
     let mut foreign = 0;
     for (p, (_, ty)) in method.params.iter().enumerate() {

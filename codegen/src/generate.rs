@@ -332,29 +332,32 @@ impl Gen<'_> {
                     }
                 }
 
+                // Every local below starts with `__`: IDL names may not (the checker
+                // reserves them), so a parameter can never shadow the caller or the message.
+
                 #[allow(unused_variables, clippy::let_unit_value)]
-                fn handle(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message, caller: #rt::Badge) -> ::core::result::Result<(), u32> {
-                    let wire = |e: #rt::wire::WireError| #rt::Status::from(e) as u32;
-                    let status = |s: #rt::Status| s as u32;
-                    match msg.code() {
+                fn handle(&mut self, __ctx: &mut #rt::ServeCtx<'_>, __msg: &mut #rt::Message, __caller: #rt::Badge) -> ::core::result::Result<(), u32> {
+                    let __wire = |e: #rt::wire::WireError| #rt::Status::from(e) as u32;
+                    let __status = |s: #rt::Status| s as u32;
+                    match __msg.code() {
                         #(#arms)*
                         #rt::limits::EXPORT_MODEL => {
-                            if caller != self.root || msg.len != 0 || msg.cap_count() != 0 {
-                                return Err(status(#rt::Status::NotAllowed));
+                            if __caller != self.root || __msg.len != 0 || __msg.cap_count() != 0 {
+                                return Err(__status(#rt::Status::NotAllowed));
                             }
-                            msg.caps = [None; #rt::limits::MAX_CAPS];
-                            msg.label = 0;
-                            msg.encode(&self.book, ctx.shared).map_err(wire)
+                            __msg.caps = [None; #rt::limits::MAX_CAPS];
+                            __msg.label = 0;
+                            __msg.encode(&self.book, __ctx.shared).map_err(__wire)
                         }
                         #rt::limits::HANDSHAKE => {
-                            let id: u64 = msg.decode(ctx.shared).map_err(wire)?;
-                            if id != #id_const || msg.cap_count() != 0 {
-                                return Err(status(#rt::Status::WrongInterface));
+                            let id: u64 = __msg.decode(__ctx.shared).map_err(__wire)?;
+                            if id != #id_const || __msg.cap_count() != 0 {
+                                return Err(__status(#rt::Status::WrongInterface));
                             }
-                            msg.label = 0;
-                            msg.encode(&(), ctx.shared).map_err(wire)
+                            __msg.label = 0;
+                            __msg.encode(&(), __ctx.shared).map_err(__wire)
                         }
-                        _ => Err(status(#rt::Status::UnknownMethod)),
+                        _ => Err(__status(#rt::Status::UnknownMethod)),
                     }
                 }
             }
@@ -402,7 +405,7 @@ impl Gen<'_> {
         Self::ret_shape(m, |t| match t {
             Ty::New(_) => quote!(#new_name),
             _ => {
-                let v = format_ident!("v{n}");
+                let v = format_ident!("__v{n}");
                 n += 1;
                 quote!(#v)
             }
@@ -435,12 +438,12 @@ impl Gen<'_> {
                 Ty::Borrow(r) => {
                     let marker = self.marker(*r);
                     params.push(quote!(#pn: &#rt::handle::Handle<#marker>));
-                    pushes.push(quote!(msg.push_cap(#pn.cap)?;));
+                    pushes.push(quote!(__msg.push_cap(#pn.cap)?;));
                 }
                 Ty::Consume(r) => {
                     let marker = self.marker(*r);
                     params.push(quote!(#pn: #rt::handle::Handle<#marker>));
-                    pushes.push(quote!(msg.push_cap(#pn.cap)?;));
+                    pushes.push(quote!(__msg.push_cap(#pn.cap)?;));
                 }
                 other => {
                     let ty = self.value(other);
@@ -453,24 +456,24 @@ impl Gen<'_> {
         let ret_tys: Vec<_> = ret_values.iter().map(|t| self.value(t)).collect();
         // The Rust return type, in IDL order, with the new handle where `new` stood.
         let ret_ty = Self::ret_shape(m, |t| self.client_ret(t));
-        let value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
-        let result = Self::ret_binding(m, "handle");
+        let value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("__v{i}")).collect();
+        let result = Self::ret_binding(m, "__handle");
         let take_handle = new.map(|_| {
             quote! {
-                let handle = #rt::handle::Handle::new(msg.caps[0].ok_or(#rt::CallError::Status(#rt::Status::CapCount))?);
+                let __handle = #rt::handle::Handle::new(__msg.caps[0].ok_or(#rt::CallError::Status(#rt::Status::CapCount))?);
             }
         });
         quote! {
             #doc
             pub fn #name(&mut self, #(#params),*) -> ::core::result::Result<#ret_ty, #rt::CallError<#error>> {
-                let mut msg = #rt::Message::new(#methods_mod::#method_const);
+                let mut __msg = #rt::Message::new(#methods_mod::#method_const);
                 #(#pushes)*
-                msg.encode(&(#(#values,)*), self.transport.shared())?;
-                self.transport.call(&mut msg)?;
-                if msg.code() != 0 {
-                    return Err(Self::fail(msg.code()));
+                __msg.encode(&(#(#values,)*), self.transport.shared())?;
+                self.transport.call(&mut __msg)?;
+                if __msg.code() != 0 {
+                    return Err(Self::fail(__msg.code()));
                 }
-                let (#(#value_names,)*): (#(#ret_tys,)*) = msg.decode(self.transport.shared())?;
+                let (#(#value_names,)*): (#(#ret_tys,)*) = __msg.decode(self.transport.shared())?;
                 #take_handle
                 Ok(#result)
             }
@@ -534,23 +537,23 @@ impl Gen<'_> {
         let n_caps = caps.len();
         // Resolve each capability parameter: ids and badges kept for bookkeeping after the call.
         let resolve = caps.iter().enumerate().map(|(slot, (p, r, _))| {
-            let pn = ident(&m.params[*p].0);
-            let (badge, id) = (format_ident!("{}_badge", m.params[*p].0), format_ident!("{}_id", m.params[*p].0));
+            let pn = format_ident!("__p_{}", m.params[*p].0);
+            let (badge, id) = (format_ident!("__{}_badge", m.params[*p].0), format_ident!("__{}_id", m.params[*p].0));
             let type_name = self.type_name(*r);
             if iface.serves_res(self.idl, *r) {
                 quote! {
-                    let #badge = match msg.caps[#slot] {
+                    let #badge = match __msg.caps[#slot] {
                         Some(#rt::Cap::Unwrapped(b)) => b,
-                        _ => return Err(status(#rt::Status::CapCount)),
+                        _ => return Err(__status(#rt::Status::CapCount)),
                     };
-                    let (#id, key) = self.book.resolve(#badge, caller, #type_name).map(|(id, o)| (id, o.key)).map_err(status)?;
-                    let #pn = #rt::server::Held::new(#id, key);
+                    let (#id, __key) = self.book.resolve(#badge, __caller, #type_name).map(|(id, o)| (id, o.key)).map_err(__status)?;
+                    let #pn = #rt::server::Held::new(#id, __key);
                 }
             } else {
                 quote! {
-                    let #id = match msg.caps[#slot] {
+                    let #id = match __msg.caps[#slot] {
                         Some(cap @ #rt::Cap::Endpoint { .. }) => cap,
-                        _ => return Err(status(#rt::Status::CapCount)),
+                        _ => return Err(__status(#rt::Status::CapCount)),
                     };
                     let #pn = #rt::server::Foreign::new(#id);
                 }
@@ -558,32 +561,32 @@ impl Gen<'_> {
         });
         let value_params: Vec<_> =
             m.params.iter().filter(|(_, t)| !matches!(t, Ty::Borrow(_) | Ty::Consume(_))).collect();
-        let value_names: Vec<_> = value_params.iter().map(|(p, _)| ident(p)).collect();
+        let value_names: Vec<_> = value_params.iter().map(|(p, _)| format_ident!("__p_{p}")).collect();
         let value_tys: Vec<_> = value_params.iter().map(|(_, t)| self.value(t)).collect();
-        let args = m.params.iter().map(|(p, _)| ident(p));
+        let args = m.params.iter().map(|(p, _)| format_ident!("__p_{p}"));
 
         let (ret_values, new) = Self::ret_parts(m);
-        let ret_value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("v{i}")).collect();
-        let bind = Self::ret_binding(m, "created");
+        let ret_value_names: Vec<_> = (0..ret_values.len()).map(|i| format_ident!("__v{i}")).collect();
+        let bind = Self::ret_binding(m, "__created");
         let record_new = new.map(|r| {
             let (class, type_name) = (self.class(r), self.type_name(r));
             let rights = if r == Res::Pd { 8u8 } else { 3u8 };
             quote! {
-                let new_id = self.book.add(#rt::server::Object {
+                let __new_id = self.book.add(#rt::server::Object {
                     class: #class,
                     type_name: ::core::convert::Into::into(#type_name),
-                    key: created.key,
-                    space: created.space,
+                    key: __created.key,
+                    space: __created.space,
                 });
-                let new_badge = self.book.grant(caller, new_id, #rights).map_err(status)?;
-                msg.caps[0] = Some(ctx.mint(new_badge));
+                let __new_badge = self.book.grant(__caller, __new_id, #rights).map_err(__status)?;
+                __msg.caps[0] = Some(__ctx.mint(__new_badge));
             }
         });
         let end_target = |e: MapEnd| -> TokenStream {
             match e {
-                MapEnd::Return => quote!(#rt::server::MapTarget::Local(new_id)),
+                MapEnd::Return => quote!(#rt::server::MapTarget::Local(__new_id)),
                 MapEnd::Param(p) => {
-                    let id = format_ident!("{}_id", m.params[p].0);
+                    let id = format_ident!("__{}_id", m.params[p].0);
                     let served = m.params[p].1.capability().is_some_and(|r| iface.serves_res(self.idl, r));
                     if served {
                         quote!(#rt::server::MapTarget::Local(#id))
@@ -595,9 +598,9 @@ impl Gen<'_> {
         };
         let end_local = |e: MapEnd| -> TokenStream {
             match e {
-                MapEnd::Return => quote!(new_id),
+                MapEnd::Return => quote!(__new_id),
                 MapEnd::Param(p) => {
-                    let id = format_ident!("{}_id", m.params[p].0);
+                    let id = format_ident!("__{}_id", m.params[p].0);
                     quote!(#id)
                 }
             }
@@ -617,24 +620,24 @@ impl Gen<'_> {
         });
         let releases =
             caps.iter().filter(|(_, r, consumed)| *consumed && iface.serves_res(self.idl, *r)).map(|(p, _, _)| {
-                let badge = format_ident!("{}_badge", m.params[*p].0);
-                quote! { self.book.release(#badge); ctx.revoke(#badge); }
+                let badge = format_ident!("__{}_badge", m.params[*p].0);
+                quote! { self.book.release(#badge); __ctx.revoke(#badge); }
             });
         quote! {
             #methods_mod::#method_const => {
-                if msg.cap_count() != #n_caps {
-                    return Err(status(#rt::Status::CapCount));
+                if __msg.cap_count() != #n_caps {
+                    return Err(__status(#rt::Status::CapCount));
                 }
                 #(#resolve)*
-                let (#(#value_names,)*): (#(#value_tys,)*) = msg.decode(ctx.shared).map_err(wire)?;
-                let #bind = self.server.#name(caller, #(#args),*).map_err(|e| e.code())?;
-                msg.caps = [None; #rt::limits::MAX_CAPS];
+                let (#(#value_names,)*): (#(#value_tys,)*) = __msg.decode(__ctx.shared).map_err(__wire)?;
+                let #bind = self.server.#name(__caller, #(#args),*).map_err(|e| e.code())?;
+                __msg.caps = [None; #rt::limits::MAX_CAPS];
                 #record_new
                 #maps
                 #unmaps
                 #(#releases)*
-                msg.label = 0;
-                msg.encode(&(#(#ret_value_names,)*), ctx.shared).map_err(wire)
+                __msg.label = 0;
+                __msg.encode(&(#(#ret_value_names,)*), __ctx.shared).map_err(__wire)
             }
         }
     }
