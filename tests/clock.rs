@@ -146,6 +146,33 @@ fn messages_travel_as_sel4_would_carry_them() {
 }
 
 #[test]
+fn requests_and_replies_have_a_typed_serde_view() {
+    use clock::{ClockReply, ClockRequest};
+    let (bus, _service, endpoint) = system();
+    let mut client = ClockClient::new(Recording::new(bus.connect(endpoint, ALICE)));
+    let c = client.create(5, Mode::Frozen).expect("create");
+    let (request, reply) = client.transport().last.clone().expect("recorded");
+    let shared = client.transport().shared().to_vec();
+    let typed = ClockRequest::from_message(&request, &shared).expect("a create request");
+    assert_eq!(typed, ClockRequest::Create { step: 5, mode: Mode::Frozen });
+    assert_eq!(serde_json::to_string(&typed).expect("json"), r#"{"Create":{"step":5,"mode":"Frozen"}}"#);
+    assert_eq!(ClockReply::from_message(clock::methods::CREATE, &reply, &shared), Ok(ClockReply::Create {}));
+    client.set_many(1, 2, 3, 4).expect("call");
+    let (request, reply) = client.transport().last.clone().expect("recorded");
+    assert_eq!(ClockRequest::from_message(&request, &shared), Ok(ClockRequest::SetMany { a: 1, b: 2, c: 3, d: 4 }));
+    assert_eq!(
+        ClockReply::from_message(clock::methods::SET_MANY, &reply, &shared),
+        Ok(ClockReply::SetMany { value0: 10 })
+    );
+    // An error reply is not a reply value.
+    let _ = client.read(&c);
+    let (_, reply) = client.transport().last.clone().expect("recorded");
+    assert!(ClockReply::from_message(clock::methods::READ, &reply, &shared).is_err());
+    let back: ClockRequest = serde_json::from_str(r#"{"SetFive":{"a":1,"b":2,"c":3,"d":4,"e":5}}"#).expect("json");
+    assert_eq!(back, ClockRequest::SetFive { a: 1, b: 2, c: 3, d: 4, e: 5 });
+}
+
+#[test]
 fn malformed_messages_get_error_replies_and_the_server_keeps_serving() {
     use cellulos::runtime::{Cap, Message};
     let (bus, _service, endpoint) = system();

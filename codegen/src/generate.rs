@@ -42,6 +42,16 @@ struct Gen<'a> {
 }
 
 impl Gen<'_> {
+    /// Serde derives that find serde through the runtime's re-export.
+    fn serde(&self) -> TokenStream {
+        let rt = &self.rt;
+        let path = format!("{}::serde", rt).replace(' ', "");
+        quote! {
+            #[derive(#rt::serde::Serialize, #rt::serde::Deserialize)]
+            #[serde(crate = #path)]
+        }
+    }
+
     /// A value type.
     fn value(&self, t: &Ty) -> TokenStream {
         let rt = &self.rt;
@@ -150,10 +160,12 @@ impl Gen<'_> {
             let fields: Vec<_> = s.fields.iter().map(|(_, f, _)| ident(f)).collect();
             let field_docs = s.fields.iter().map(|(fd, _, _)| docs(fd));
             let tys: Vec<_> = s.fields.iter().map(|(_, _, t)| self.value(t)).collect();
+            let serde = self.serde();
             quote! {
                 #d
                 #[allow(missing_docs)]
                 #[derive(Clone, Debug, PartialEq, Eq)]
+                #serde
                 pub struct #n { #(#field_docs pub #fields: #tys,)* }
                 impl #rt::wire::Wire for #n {
                     const MAX_SIZE: usize = 0 #(+ <#tys as #rt::wire::Wire>::MAX_SIZE)*;
@@ -172,10 +184,12 @@ impl Gen<'_> {
             let variants: Vec<_> = e.variants.iter().map(|(_, v)| ident(v)).collect();
             let variant_docs = e.variants.iter().map(|(vd, _)| docs(vd));
             let tags: Vec<_> = (0..e.variants.len()).map(|i| Literal::u8_unsuffixed(i as u8)).collect();
+            let serde = self.serde();
             quote! {
                 #d
                 #[allow(missing_docs)]
                 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+                #serde
                 pub enum #n { #(#variant_docs #variants,)* }
                 impl #rt::wire::Wire for #n {
                     const MAX_SIZE: usize = 1;
@@ -228,6 +242,7 @@ impl Gen<'_> {
         let client_methods = iface.methods.iter().map(|m| self.client_method(iface, m, &error));
         let server_methods = iface.methods.iter().map(|m| self.server_method(iface, m, &error));
         let arms = iface.methods.iter().map(|m| self.dispatch_arm(iface, m));
+        let messages = self.messages(iface);
         let iface_name = &iface.name;
         let upper = iface.name.to_uppercase();
         let (id_const, sig_const, methods_mod) = (
@@ -268,6 +283,8 @@ impl Gen<'_> {
                     f.write_str(match *self { #(#error::#errors => #error_texts,)* })
                 }
             }
+
+            #messages
 
             #doc
             #[doc = ""]
@@ -364,6 +381,85 @@ impl Gen<'_> {
             impl<S: #server> #rt::server::Serve for #service<S> {
                 fn serve(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message) {
                     self.dispatch(ctx, msg)
+                }
+            }
+        }
+    }
+
+    /// `<Name>Request` and `<Name>Reply`: a typed, serde-serializable view of the values
+    /// of each method's messages (capabilities travel as capabilities, not in these), with
+    /// `from_message` to read them off a real message: for tracing, tests and host tools.
+    fn messages(&self, iface: &InterfaceDef) -> TokenStream {
+        let rt = &self.rt;
+        let prefix = camel(&iface.name);
+        let (request, reply) = (format_ident!("{prefix}Request"), format_ident!("{prefix}Reply"));
+        let methods_mod = format_ident!("{}_methods", iface.name);
+        let serde = self.serde();
+        let variant = |m: &MethodDef| format_ident!("{}", camel(&m.name));
+        let mut req_variants = Vec::new();
+        let mut req_arms = Vec::new();
+        let mut rep_variants = Vec::new();
+        let mut rep_arms = Vec::new();
+        for m in &iface.methods {
+            let v = variant(m);
+            let c = ident(&m.name.to_uppercase());
+            let doc = format!("The values of a `{}` request.", m.name);
+            let values: Vec<_> = m.params.iter().filter(|(_, t)| t.capability().is_none()).collect();
+            let names: Vec<_> = values.iter().map(|(p, _)| ident(p)).collect();
+            let tys: Vec<_> = values.iter().map(|(_, t)| self.value(t)).collect();
+            req_variants.push(quote!(#[doc = #doc] #v { #(#names: #tys,)* }));
+            req_arms.push(quote! {
+                #methods_mod::#c => {
+                    let (#(#names,)*): (#(#tys,)*) = msg.decode(shared)?;
+                    Ok(#request::#v { #(#names,)* })
+                }
+            });
+            let (ret_values, _) = Self::ret_parts(m);
+            let ret_tys: Vec<_> = ret_values.iter().map(|t| self.value(t)).collect();
+            let fields: Vec<_> = (0..ret_tys.len()).map(|i| format_ident!("value{i}")).collect();
+            let doc = format!("The values of a `{}` reply (a new object travels as a capability).", m.name);
+            rep_variants.push(quote!(#[doc = #doc] #v { #(#fields: #ret_tys,)* }));
+            rep_arms.push(quote! {
+                #methods_mod::#c => {
+                    let (#(#fields,)*): (#(#ret_tys,)*) = msg.decode(shared)?;
+                    Ok(#reply::#v { #(#fields,)* })
+                }
+            });
+        }
+        let req_doc = format!("The requests of interface `{}`, by method.", iface.name);
+        let rep_doc = format!("The successful replies of interface `{}`, by method.", iface.name);
+        quote! {
+            #[doc = #req_doc]
+            #[allow(missing_docs)]
+            #[derive(Clone, Debug, PartialEq, Eq)]
+            #serde
+            pub enum #request { #(#req_variants,)* }
+            impl #request {
+                /// Reads a request off a message (its label is the method id).
+                pub fn from_message(msg: &#rt::Message, shared: &[u8]) -> ::core::result::Result<Self, #rt::Status> {
+                    let decoded: ::core::result::Result<Self, #rt::wire::WireError> = match msg.code() {
+                        #(#req_arms)*
+                        _ => return Err(#rt::Status::UnknownMethod),
+                    };
+                    decoded.map_err(Into::into)
+                }
+            }
+            #[doc = #rep_doc]
+            #[allow(missing_docs)]
+            #[derive(Clone, Debug, PartialEq, Eq)]
+            #serde
+            pub enum #reply { #(#rep_variants,)* }
+            impl #reply {
+                /// Reads the reply to a `method` request off a message (status 0).
+                pub fn from_message(method: u32, msg: &#rt::Message, shared: &[u8]) -> ::core::result::Result<Self, #rt::Status> {
+                    if msg.code() != 0 {
+                        return Err(#rt::Status::from_code(msg.code()).unwrap_or(#rt::Status::BadTag));
+                    }
+                    let decoded: ::core::result::Result<Self, #rt::wire::WireError> = match method {
+                        #(#rep_arms)*
+                        _ => return Err(#rt::Status::UnknownMethod),
+                    };
+                    decoded.map_err(Into::into)
                 }
             }
         }

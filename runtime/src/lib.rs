@@ -17,6 +17,8 @@ extern crate alloc;
 pub use heapless;
 /// Re-exported for generated code: services export their part of the model.
 pub use osmosis;
+/// Re-exported for generated code: IDL types and requests/replies derive serde.
+pub use serde;
 
 pub mod handle;
 pub mod limits;
