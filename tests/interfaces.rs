@@ -235,6 +235,15 @@ fn memory_regions_objects_and_their_model() {
     // Someone else's handle is refused.
     let mut bob = memory::MemoryClient::new(bus.connect(ep, BOB));
     assert_eq!(bob.reserve(&ads, None, 1, memory::RegionKind::Stack), Err(CallError::Status(Status::NotHolder)));
+
+    // Destroying an address space takes its regions with it, and their capabilities.
+    let stack = alice.reserve(&ads, None, 2, memory::RegionKind::Stack).expect("reserve");
+    alice.destroy_ads(ads).expect("destroy");
+    let model = service.borrow().export("mem", pd_name).expect("export").model;
+    assert_eq!(model.nodes_of(osmosis::NodeKind::Resource).count(), 0, "{:?}", edges(&model));
+    assert!(model.find("ADS_SPACE_mem_1").is_none());
+    assert_eq!(osmosis::check(&model), vec![]);
+    assert_eq!(alice.region_info(&stack), Err(CallError::Transport(cellulos::runtime::TransportError::DeadCapability)));
 }
 
 // ---------------------------------------------------------------- cpu (a foreign capability)

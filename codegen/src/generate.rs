@@ -717,7 +717,12 @@ impl Gen<'_> {
         let releases =
             caps.iter().filter(|(_, r, consumed)| *consumed && iface.serves_res(self.idl, *r)).map(|(p, _, _)| {
                 let badge = format_ident!("__{}_badge", m.params[*p].0);
-                quote! { self.book.release(#badge); __ctx.revoke(#badge); }
+                quote! {
+                    for __ended in self.book.release(#badge) {
+                        __ctx.revoke(__ended);
+                    }
+                    __ctx.revoke(#badge);
+                }
             });
         quote! {
             #methods_mod::#method_const => {

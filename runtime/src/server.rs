@@ -16,13 +16,13 @@ pub struct ServeCtx<'a> {
     /// The calling connection's shared buffer.
     pub shared: &'a mut [u8],
     endpoint: u32,
-    revoked: heapless::Vec<Badge, 8>,
+    revoked: Vec<Badge>,
 }
 
 impl<'a> ServeCtx<'a> {
     /// A context for a server at `endpoint` answering through `shared`.
     pub fn new(shared: &'a mut [u8], endpoint: u32) -> ServeCtx<'a> {
-        ServeCtx { shared, endpoint, revoked: heapless::Vec::new() }
+        ServeCtx { shared, endpoint, revoked: Vec::new() }
     }
 
     /// A capability to one of this server's objects, to return to the caller.
@@ -31,13 +31,13 @@ impl<'a> ServeCtx<'a> {
     }
 
     /// Revokes every capability with this badge (before its handle index is reused).
-    /// At most 8 per message: a consumed handle per capability parameter fits.
+    /// Allocates only when something is revoked.
     pub fn revoke(&mut self, badge: Badge) {
-        let _ = self.revoked.push(badge);
+        self.revoked.push(badge);
     }
 
     /// The revocations to carry out (for transports).
-    pub fn take_revoked(&mut self) -> heapless::Vec<Badge, 8> {
+    pub fn take_revoked(&mut self) -> Vec<Badge> {
         core::mem::take(&mut self.revoked)
     }
 }
@@ -155,15 +155,30 @@ impl Book {
     }
 
     /// Ends the hold behind `badge`. An object nobody holds any longer is gone, with the
-    /// MAP edges leaving it (a consumed region is removed, a closed file is closed).
-    pub fn release(&mut self, badge: Badge) -> Option<ObjectId> {
-        let index = usize::try_from(badge).ok()?.checked_sub(1)?;
-        let (_, id) = self.handles.get_mut(index)?.take()?;
-        if !self.handles.iter().flatten().any(|(_, o)| *o == id) {
-            self.objects[id.0 as usize] = None;
-            self.maps.retain(|(from, to)| *from != id && *to != MapTarget::Local(id));
+    /// MAP edges touching it (a consumed region is removed, a closed file is closed); a
+    /// space that goes takes its resources with it, and their holders' handles. Returns the
+    /// badges of every other handle that ended, whose capabilities must be revoked.
+    pub fn release(&mut self, badge: Badge) -> Vec<Badge> {
+        let mut ended = Vec::new();
+        let Some(index) = usize::try_from(badge).ok().and_then(|b| b.checked_sub(1)) else { return ended };
+        let Some((_, id)) = self.handles.get_mut(index).and_then(Option::take) else { return ended };
+        if self.handles.iter().flatten().any(|(_, o)| *o == id) {
+            return ended;
         }
-        Some(id)
+        let mut gone = alloc::vec![id];
+        while let Some(object) = gone.pop() {
+            self.objects[object.0 as usize] = None;
+            self.maps.retain(|(from, to)| *from != object && *to != MapTarget::Local(object));
+            for (i, slot) in self.handles.iter_mut().enumerate() {
+                if slot.as_ref().is_some_and(|(_, o)| *o == object) {
+                    *slot = None;
+                    ended.push(i as Badge + 1);
+                }
+            }
+            let contained = self.objects().filter(|(_, o)| o.space == Some(object)).map(|(i, _)| i);
+            gone.extend(contained.collect::<Vec<_>>());
+        }
+        ended
     }
 
     /// Records `from -MAP-> to`.
