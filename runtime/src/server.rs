@@ -84,6 +84,9 @@ pub enum MapTarget {
 pub struct Book {
     objects: Vec<Option<Object>>,
     handles: Vec<Option<(HandleEntry, ObjectId)>>,
+    /// Where the search for a free handle slot starts: slots are reused round-robin, as late
+    /// as possible, so a stale copy of a revoked capability does not soon name a new object.
+    next_handle: usize,
     maps: Vec<(ObjectId, MapTarget)>,
 }
 
@@ -122,16 +125,21 @@ impl Book {
     /// Gives `holder` a handle to `object`: its badge (the capability carries it).
     pub fn grant(&mut self, holder: Badge, object: ObjectId, rights: u8) -> Result<Badge, Status> {
         let entry = (HandleEntry { holder, resource: object.0, rights }, object);
-        let index = match self.handles.iter().position(Option::is_none) {
+        // New slots first while the table is small; then the oldest free slot after the last used.
+        let n = self.handles.len();
+        let free =
+            if n < 64 { None } else { (0..n).map(|k| (self.next_handle + k) % n).find(|i| self.handles[*i].is_none()) };
+        let index = match free {
             Some(i) => {
                 self.handles[i] = Some(entry);
                 i
             }
             None => {
                 self.handles.push(Some(entry));
-                self.handles.len() - 1
+                n
             }
         };
+        self.next_handle = index + 1;
         let badge = Badge::try_from(index + 1).map_err(|_| Status::NoHandles)?;
         if badge > crate::limits::MAX_BADGE {
             self.handles[index] = None;
