@@ -74,18 +74,22 @@ impl Message {
     /// Stores `value` as the payload: in the message words when its encoding fits 960
     /// bytes, otherwise in `shared` (word 0 then holds the byte length).
     pub fn encode<T: Wire>(&mut self, value: &T, shared: &mut [u8]) -> Result<(), WireError> {
+        // A type that always fits the registers (the fast path) needs no 960-byte scratch:
+        // `MAX_SIZE` is a constant, so only one branch is compiled per type.
+        if T::MAX_SIZE <= REGISTER_WORDS * 8 {
+            let mut buf = [0u8; REGISTER_WORDS * 8];
+            let mut w = Writer::new(&mut buf);
+            value.encode(&mut w)?;
+            let n = w.len();
+            self.pack(&buf[..n.div_ceil(8) * 8]);
+            return Ok(());
+        }
         let mut buf = [0u8; MAX_INLINE_BYTES];
         let mut w = Writer::new(&mut buf);
         match value.encode(&mut w) {
             Ok(()) => {
                 let n = w.len();
-                self.label &= !SHARED_FLAG;
-                self.len = n.div_ceil(8);
-                for (word, chunk) in self.words.iter_mut().zip(buf[..self.len * 8].chunks(8)) {
-                    let mut bytes = [0u8; 8];
-                    bytes.copy_from_slice(chunk);
-                    *word = u64::from_le_bytes(bytes);
-                }
+                self.pack(&buf[..n.div_ceil(8) * 8]);
                 Ok(())
             }
             Err(WireError::Overflow) => {
@@ -98,6 +102,29 @@ impl Message {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Puts whole words of payload into the message (inline, not shared).
+    fn pack(&mut self, bytes: &[u8]) {
+        self.label &= !SHARED_FLAG;
+        self.len = bytes.len() / 8;
+        for (word, chunk) in self.words.iter_mut().zip(bytes.chunks_exact(8)) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(chunk);
+            *word = u64::from_le_bytes(b);
+        }
+    }
+
+    /// Decodes `T` from the first `len` words, unpacked into `buf`.
+    fn unpack_decode<T: Wire>(&self, buf: &mut [u8]) -> Result<T, WireError> {
+        let bytes = buf.get_mut(..self.len * 8).ok_or(WireError::Oversize)?;
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(&self.words[..self.len]) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        let mut r = Reader::new(bytes);
+        let value = T::decode(&mut r)?;
+        r.finish(7)?;
+        Ok(value)
     }
 
     /// Reads the payload as a `T`, trusting nothing: a short payload, bad tags, oversize
@@ -117,13 +144,10 @@ impl Message {
         if self.len > MAX_WORDS {
             return Err(WireError::Oversize);
         }
-        let mut buf = [0u8; MAX_INLINE_BYTES];
-        for (chunk, word) in buf.chunks_mut(8).zip(&self.words[..self.len]) {
-            chunk.copy_from_slice(&word.to_le_bytes());
+        // The fast path's few words need no 960-byte scratch either.
+        if self.len <= REGISTER_WORDS {
+            return self.unpack_decode(&mut [0u8; REGISTER_WORDS * 8]);
         }
-        let mut r = Reader::new(&buf[..self.len * 8]);
-        let value = T::decode(&mut r)?;
-        r.finish(7)?;
-        Ok(value)
+        self.unpack_decode(&mut [0u8; MAX_INLINE_BYTES])
     }
 }
