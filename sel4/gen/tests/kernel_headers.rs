@@ -1,0 +1,162 @@
+//! The generated ABI against the kernel's own generated headers: a C program compiled with
+//! the kernel build's headers and our autoconf.h prints every label and syscall number the
+//! generator produced (a label the kernel's conditions leave out does not even compile).
+//! Needs a kernel built by `cargo xtask kernel`; without one the tests are reported as
+//! ignored, with the reason, never as passed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use sel4_gen::{generate, parse_autoconf, Abi};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// (kernel tree, build folder with the generated headers, our autoconf.h).
+fn kernel() -> Option<(PathBuf, PathBuf, PathBuf)> {
+    let root = root();
+    let source = std::env::var_os("SEL4_KERNEL_SOURCE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target/sel4/src/sel4-sys-0.0.28/seL4"));
+    let build = root.join("target/sel4/kbuild");
+    let autoconf = root.join("sel4/config/autoconf.h");
+    (source.join("libsel4").is_dir() && build.join("arch/api/invocation.h").is_file())
+        .then_some((source, build, autoconf))
+}
+
+fn abi() -> Result<Abi, Failed> {
+    let (source, _, autoconf) = kernel().ok_or("no kernel tree")?;
+    generate(&source, &autoconf).map_err(|e| e.to_string().into())
+}
+
+fn known_vectors() -> Result<(), Failed> {
+    // Read off the bring-up run (shared/sel4-bringup/NOTES.md) for this configuration.
+    let abi = abi()?;
+    let syscalls = [("Call", -1), ("ReplyRecv", -2), ("Recv", -5), ("DebugPutChar", -9), ("DebugHalt", -10)];
+    for (name, n) in syscalls {
+        if abi.syscall(name) != Some(n) {
+            return Err(format!("syscall {name}: {:?}, want {n}", abi.syscall(name)).into());
+        }
+    }
+    let labels = [
+        ("UntypedRetype", 1),
+        ("TCBWriteRegisters", 3),
+        ("TCBSetPriority", 6),
+        ("TCBSetSpace", 9),
+        ("TCBResume", 11),
+        ("X86IOPortOut8", 47),
+    ];
+    for (name, n) in labels {
+        if abi.label(name) != Some(n) {
+            return Err(format!("label {name}: {:?}, want {n}", abi.label(name)).into());
+        }
+    }
+    Ok(())
+}
+
+fn every_number_matches_the_kernels_headers() -> Result<(), Failed> {
+    let (_, build, autoconf) = kernel().ok_or("no kernel tree")?;
+    let abi = abi()?;
+    let dir = std::env::temp_dir().join(format!("sel4-gen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    // syscall.h uses two kernel definitions of its own.
+    let mut program = String::from(
+        "#include <stdio.h>\ntypedef unsigned long word_t;\n#define UNUSED __attribute__((unused))\n\
+         #include <arch/api/invocation.h>\n#include <arch/api/syscall.h>\nint main(void) {\n",
+    );
+    for (name, _) in &abi.labels {
+        program.push_str(&format!("    printf(\"{name} %d\\n\", (int){name});\n"));
+    }
+    for (name, _) in &abi.syscalls {
+        program.push_str(&format!("    printf(\"Sys{name} %d\\n\", (int)Sys{name});\n"));
+    }
+    program.push_str("    printf(\"count %d\\n\", (int)nArchInvocationLabels);\n    return 0;\n}\n");
+    let (c, exe) = (dir.join("abi.c"), dir.join("abi"));
+    std::fs::write(&c, program)?;
+    let out = Command::new("gcc")
+        .arg("-I")
+        .arg(&build)
+        .arg("-include")
+        .arg(&autoconf)
+        .arg(&c)
+        .arg("-o")
+        .arg(&exe)
+        .output()?;
+    if !out.status.success() {
+        return Err(
+            format!("the kernel's headers reject a generated name:\n{}", String::from_utf8_lossy(&out.stderr)).into()
+        );
+    }
+    let printed = String::from_utf8(Command::new(&exe).output()?.stdout)?;
+    let kernel: BTreeMap<&str, i64> =
+        printed.lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| v.parse().ok().map(|v| (n, v))).collect();
+    for (name, n) in &abi.labels {
+        if kernel.get(name.as_str()) != Some(&i64::from(*n)) {
+            return Err(format!("label {name}: ours {n}, the kernel's {:?}", kernel.get(name.as_str())).into());
+        }
+    }
+    for (name, n) in &abi.syscalls {
+        if kernel.get(format!("Sys{name}").as_str()) != Some(&i64::from(*n)) {
+            return Err(format!(
+                "syscall {name}: ours {n}, the kernel's {:?}",
+                kernel.get(format!("Sys{name}").as_str())
+            )
+            .into());
+        }
+    }
+    // Nothing left out either: the kernel counts exactly as many labels (plus InvalidInvocation).
+    if kernel.get("count") != Some(&(abi.labels.len() as i64 + 1)) {
+        return Err(
+            format!("the kernel has {:?} labels, we generated {}", kernel.get("count"), abi.labels.len() + 1).into()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+fn conditions_shift_the_labels() -> Result<(), Failed> {
+    let (source, _, autoconf) = kernel().ok_or("no kernel tree")?;
+    let base = generate(&source, &autoconf).map_err(|e| e.to_string())?;
+    // With the hardware debug API, four more TCB methods come before every arch label.
+    let text = std::fs::read_to_string(&autoconf)?;
+    let more = std::env::temp_dir().join(format!("autoconf-debug-api-{}.h", std::process::id()));
+    std::fs::write(
+        &more,
+        text.replace(
+            "#define CONFIG_DEBUG_BUILD 1",
+            "#define CONFIG_DEBUG_BUILD 1\n#define CONFIG_HARDWARE_DEBUG_API 1",
+        ),
+    )?;
+    let shifted = generate(&source, &more).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&more);
+    if parse_autoconf(&std::fs::read_to_string(&autoconf)?).contains_key("CONFIG_HARDWARE_DEBUG_API") {
+        return Err("the test assumes the debug API is off in our config".into());
+    }
+    let (a, b) = (base.label("X86IOPortOut8"), shifted.label("X86IOPortOut8"));
+    if b != a.map(|a| a + 4) {
+        return Err(format!("X86IOPortOut8: {a:?} without the debug API, {b:?} with it; want 4 more").into());
+    }
+    Ok(())
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let ignored = kernel().is_none();
+    let tests = vec![
+        Trial::test("known_vectors", known_vectors),
+        Trial::test("every_number_matches_the_kernels_headers", every_number_matches_the_kernels_headers),
+        Trial::test("conditions_shift_the_labels", conditions_shift_the_labels),
+    ]
+    .into_iter()
+    .map(|t| {
+        if ignored {
+            eprintln!("{}: ignored: no kernel build (run `cargo xtask kernel` first)", t.name());
+        }
+        t.with_ignored_flag(ignored)
+    })
+    .collect();
+    libtest_mimic::run(&args, tests).exit();
+}
