@@ -289,11 +289,11 @@ impl Gen<'_> {
             #doc
             #[doc = ""]
             #[doc = "The client stub: each method encodes its arguments, calls through the transport and decodes the reply."]
-            pub struct #client<T> { transport: T }
+            pub struct #client<T> { transport: T, msg: #rt::Message }
             #[allow(missing_docs, unreachable_code)]
             impl<T: #rt::Transport> #client<T> {
                 /// A client over a connection to a server of this interface.
-                pub fn new(transport: T) -> Self { #client { transport } }
+                pub fn new(transport: T) -> Self { #client { transport, msg: #rt::Message::new(0) } }
                 /// The connection.
                 pub fn transport(&mut self) -> &mut T { &mut self.transport }
                 fn fail(code: u32) -> #rt::CallError<#error> {
@@ -562,14 +562,16 @@ impl Gen<'_> {
         quote! {
             #doc
             pub fn #name(&mut self, #(#params),*) -> ::core::result::Result<#ret_ty, #rt::CallError<#error>> {
-                let mut __msg = #rt::Message::new(#methods_mod::#method_const);
+                // One message per client, reset per call: no 960-byte clearing on the call path.
+                let Self { transport: __transport, msg: __msg } = self;
+                __msg.reset(#methods_mod::#method_const);
                 #(#pushes)*
-                __msg.encode(&(#(#values,)*), self.transport.shared())?;
-                self.transport.call(&mut __msg)?;
+                __msg.encode(&(#(#values,)*), __transport.shared())?;
+                __transport.call(__msg)?;
                 if __msg.code() != 0 {
                     return Err(Self::fail(__msg.code()));
                 }
-                let (#(#value_names,)*): (#(#ret_tys,)*) = __msg.decode(self.transport.shared())?;
+                let (#(#value_names,)*): (#(#ret_tys,)*) = __msg.decode(__transport.shared())?;
                 #take_handle
                 Ok(#result)
             }

@@ -294,3 +294,42 @@ fn diff_names_what_a_cleanup_removed() {
     assert!(d.removed_nodes.contains(&"PD_2".to_string()));
     assert_eq!(m.edge_count() - after.edge_count(), d.removed_edges.len());
 }
+
+fn text_of(m: &Model, format: Format) -> String {
+    let mut bytes = Vec::new();
+    format::write(m, format, &mut bytes).expect("write");
+    String::from_utf8(bytes).expect("utf-8")
+}
+
+#[test]
+fn dot_declares_every_node_and_draws_every_edge() {
+    let m = gpikv();
+    let dot = text_of(&m, Format::Dot);
+    assert!(dot.starts_with("digraph osmosis {") && dot.trim_end().ends_with('}'));
+    for (_, n) in m.nodes() {
+        assert!(dot.contains(&format!("\"{}\" [shape=", n.id)), "{} is not declared", n.id);
+    }
+    assert_eq!(dot.lines().filter(|l| l.contains(" -> ")).count(), m.edge_count());
+    // Resources sit in their space's cluster: one cluster per space.
+    assert_eq!(dot.matches("subgraph \"cluster_").count(), 9);
+}
+
+#[test]
+fn svg_is_well_formed_and_shows_every_pd_and_space() {
+    let m = gpikv();
+    let svg = text_of(&m, Format::Svg);
+    let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    let texts: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("text")).filter_map(|n| n.text()).collect();
+    for (_, pd) in m.nodes_of(NodeKind::Pd) {
+        assert!(texts.contains(&pd.name.as_str()), "PD {} has no box", pd.id);
+    }
+    for (_, space) in m.nodes_of(NodeKind::Space) {
+        let label = format!("{} ({})", space.id, space.ty);
+        assert!(texts.contains(&label.as_str()), "{label} has no box");
+    }
+    assert!(texts.contains(&"1024 × BLOCK"), "the ramdisk's space lists its blocks");
+    assert!(texts.iter().any(|t| t.starts_with("REQUEST BLOCK")), "the fs server's request is drawn");
+    assert!(texts.iter().any(|t| t.contains("1094 resources, 2814 edges")));
+}

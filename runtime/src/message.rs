@@ -43,6 +43,16 @@ impl Message {
         Message { label, len: 0, words: [0; MAX_WORDS], caps: [None; MAX_CAPS], badge: 0 }
     }
 
+    /// Makes this a new, empty message with `label`, without clearing its words: only the
+    /// first `len` words are ever read, and every encode writes those. Lets a client keep
+    /// one message instead of zeroing 960 bytes per call.
+    pub fn reset(&mut self, label: u32) {
+        self.label = label;
+        self.len = 0;
+        self.caps = [None; MAX_CAPS];
+        self.badge = 0;
+    }
+
     /// The method id or status, without the shared-buffer flag.
     pub fn code(&self) -> u32 {
         self.label & MAX_METHOD_ID

@@ -115,3 +115,24 @@ proptest! {
         let _ = msg.decode::<(u64, u64, u64, u64)>(&shared);
     }
 }
+
+#[test]
+fn a_reused_message_carries_nothing_of_its_last_use() {
+    let mut shared = vec![0u8; 4096];
+    let mut msg = Message::new(1);
+    let long: HVec<u8, 900> = HVec::from_slice(&[0xee; 900]).expect("900");
+    msg.encode(&long, &mut shared).expect("long");
+    msg.caps[0] = Some(cellulos_runtime::Cap::Unwrapped(5));
+    msg.reset(2);
+    assert_eq!((msg.code(), msg.len, msg.cap_count(), msg.is_shared()), (2, 0, 0, false));
+    msg.encode(&7u32, &mut shared).expect("short");
+    assert_eq!(msg.len, 1);
+    assert!(msg.in_registers(), "stale words beyond len do not make it long");
+    assert_eq!(msg.decode::<u32>(&shared), Ok(7));
+    // A message reset after a shared payload is inline again.
+    let big: HVec<u8, 2048> = HVec::from_slice(&[1; 1500]).expect("1500");
+    msg.encode(&big, &mut shared).expect("shared");
+    msg.reset(3);
+    msg.encode(&(), &mut shared).expect("nothing");
+    assert!(!msg.is_shared() && msg.len == 0);
+}
