@@ -1,6 +1,6 @@
 //! `cargo xtask kernel`: seL4 5.0.0 from the crates.io crate `sel4-sys` 0.0.28 (fetched by
 //! cargo, never built: its Rust needs a 2017 nightly), configured with `sel4/config/autoconf.h`,
-//! fixed for gcc >= 10, built with the kernel's own Kbuild Makefile, and cached.
+//! fixed (gcc >= 10; 32-bit VM fault addresses), built with the kernel's own Kbuild Makefile, and cached.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -75,6 +75,25 @@ fn fix_circular_includes(tree: &Path) -> Result<(), Error> {
     std::fs::write(&path, fixed).map_err(io(&path))
 }
 
+/// seL4 5.0's x86 `handleVMFault` keeps the fault address in a `uint32_t`, so a fault above
+/// 4 GiB is reported at the wrong address (bit 39 of our thread windows vanished). Keep the
+/// whole word; later seL4 releases declare it `vptr_t`.
+fn fix_vm_fault_address(tree: &Path) -> Result<(), Error> {
+    let path = tree.join("src/arch/x86/kernel/vspace.c");
+    let text = std::fs::read_to_string(&path).map_err(io(&path))?;
+    let (old, new) = (
+        "    uint32_t addr;\n    uint32_t fault;\n\n    addr = getFaultAddr();",
+        "    word_t addr;\n    uint32_t fault;\n\n    addr = getFaultAddr();",
+    );
+    if text.contains(new) {
+        return Ok(());
+    }
+    if !text.contains(old) {
+        return Err(Error::Tree(format!("{}: not the 5.0 handleVMFault this fix is for", path.display())));
+    }
+    std::fs::write(&path, text.replacen(old, new, 1)).map_err(io(&path))
+}
+
 /// Builds the kernel (see the module docs); skips the build when its inputs are unchanged.
 pub fn build(root: &Path, tree: Option<&Path>, force: bool) -> Result<Kernel, Error> {
     let work = root.join("target/sel4");
@@ -122,12 +141,13 @@ pub fn build(root: &Path, tree: Option<&Path>, force: bool) -> Result<Kernel, Er
     let target = source.join("include/plat/pc99/autoconf.h");
     std::fs::write(&target, &config).map_err(io(&target))?;
     fix_circular_includes(&source)?;
+    fix_vm_fault_address(&source)?;
 
     // 3. The cache: the same source, config and build recipe give the same kernel.
     let build = work.join("kbuild");
     let (elf, elf32) = (build.join("kernel.elf"), build.join("kernel32.elf"));
     let stamp_path = build.join("stamp");
-    let stamp = format!("{:016x}", fnv(&config, fnv(origin.as_bytes(), fnv(b"xtask-kernel-1", 0xcbf2_9ce4_8422_2325))));
+    let stamp = format!("{:016x}", fnv(&config, fnv(origin.as_bytes(), fnv(b"xtask-kernel-2", 0xcbf2_9ce4_8422_2325))));
     if !force && elf32.is_file() && std::fs::read_to_string(&stamp_path).is_ok_and(|s| s == stamp) {
         return Ok(Kernel { source, elf, elf32 });
     }
@@ -196,6 +216,23 @@ mod tests {
         let err = fix_circular_includes(&other).expect_err("not the 5.0 script");
         assert!(err.to_string().contains("not the 5.0 script this fix is for"), "{err}");
         let _ = std::fs::remove_dir_all(&other);
+    }
+
+    #[test]
+    fn the_fault_address_fix_widens_the_variable_once() {
+        let dir = std::env::temp_dir().join(format!("xtask-vm-fault-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("src/arch/x86/kernel")).expect("dir");
+        let file = dir.join("src/arch/x86/kernel/vspace.c");
+        let original = "exception_t handleVMFault(tcb_t* thread, vm_fault_type_t vm_faultType)\n{\n    uint32_t addr;\n    uint32_t fault;\n\n    addr = getFaultAddr();\n";
+        std::fs::write(&file, original).expect("write");
+        fix_vm_fault_address(&dir).expect("fix");
+        let fixed = std::fs::read_to_string(&file).expect("read");
+        assert!(fixed.contains("    word_t addr;\n    uint32_t fault;") && !fixed.contains("uint32_t addr"), "{fixed}");
+        fix_vm_fault_address(&dir).expect("again");
+        assert_eq!(std::fs::read_to_string(&file).expect("read"), fixed);
+        std::fs::write(&file, "int other(void);\n").expect("write");
+        assert!(fix_vm_fault_address(&dir).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -3,9 +3,14 @@
 //! from `libsel4/include/interfaces/sel4.xml` then the `sel4_arch` and `arch` files, each
 //! `condition=` evaluated against the `autoconf.h` in use (labels shift with the config).
 //! The numbering follows the kernel's generators (`tools/syscall_header_gen.py`,
-//! `tools/invocation_header_gen.py`). The `sel4` ABI crate's build script will call this.
+//! `tools/invocation_header_gen.py`). Also the invocations' argument layout, object types,
+//! object sizes and `seL4_UserContext` (see [`interfaces`], [`headers`]); [`rust::render`]
+//! turns it all into the source the `sel4` crate's build script writes.
 
 mod condition;
+pub mod headers;
+pub mod interfaces;
+pub mod rust;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -58,6 +63,16 @@ pub struct Abi {
     pub syscalls: Vec<(String, i32)>,
     /// Invocation label name (`UntypedRetype`, `X86IOPortOut8`) -> label (1, 47).
     pub labels: Vec<(String, u32)>,
+    /// The invocations with their parameters, by interface.
+    pub interfaces: Vec<interfaces::Interface>,
+    /// Object type name (`seL4_TCBObject`) -> number.
+    pub object_types: Vec<(String, u32)>,
+    /// `TCBBits` -> 11 and the like.
+    pub size_bits: Vec<(String, u32)>,
+    /// The registers of `seL4_UserContext` in order.
+    pub user_context: Vec<String>,
+    /// The configuration's defines.
+    pub config: BTreeMap<String, String>,
 }
 
 impl Abi {
@@ -72,11 +87,11 @@ impl Abi {
     }
 }
 
-fn read(path: &Path) -> Result<String, Error> {
+pub(crate) fn read(path: &Path) -> Result<String, Error> {
     std::fs::read_to_string(path).map_err(|e| Error::Io(path.into(), e))
 }
 
-fn included(node: roxmltree::Node<'_, '_>, defines: &BTreeMap<String, String>) -> Result<bool, Error> {
+pub(crate) fn included(node: roxmltree::Node<'_, '_>, defines: &BTreeMap<String, String>) -> Result<bool, Error> {
     match node.attribute("condition") {
         None | Some("") => Ok(true),
         Some(c) => eval(c, defines).map_err(|e| Error::Condition(c.into(), e)),
@@ -107,19 +122,6 @@ pub fn syscalls(xml: &str, path: &Path, defines: &BTreeMap<String, String>) -> R
     Ok(out)
 }
 
-/// The method ids of one interface file, in order, those whose condition holds.
-fn methods(xml: &str, path: &Path, defines: &BTreeMap<String, String>) -> Result<Vec<String>, Error> {
-    let doc = roxmltree::Document::parse(xml).map_err(|e| Error::Xml(path.into(), e.to_string()))?;
-    let mut out = Vec::new();
-    for method in doc.descendants().filter(|n| n.has_tag_name("method")) {
-        if included(method, defines)? {
-            let id = method.attribute("id").ok_or_else(|| Error::Xml(path.into(), "a method without an id".into()))?;
-            out.push(id.to_string());
-        }
-    }
-    Ok(out)
-}
-
 /// The ABI of the kernel tree `source` under the configuration `autoconf` (x86_64).
 pub fn generate(source: &Path, autoconf: &Path) -> Result<Abi, Error> {
     let defines = parse_autoconf(&read(autoconf)?);
@@ -128,7 +130,7 @@ pub fn generate(source: &Path, autoconf: &Path) -> Result<Abi, Error> {
     let syscalls = syscalls(&read(&syscall_xml)?, &syscall_xml, &defines)?;
     // Generic labels start after InvalidInvocation (0); sel4_arch ones continue from there,
     // then arch ones (the order of the kernel's invocation headers).
-    let mut labels = Vec::new();
+    let mut all = Vec::new();
     let mut next = 1u32;
     for file in [
         "include/interfaces/sel4.xml",
@@ -136,10 +138,16 @@ pub fn generate(source: &Path, autoconf: &Path) -> Result<Abi, Error> {
         "arch_include/x86/interfaces/sel4arch.xml",
     ] {
         let path = libsel4.join(file);
-        for id in methods(&read(&path)?, &path, &defines)? {
-            labels.push((id, next));
-            next += 1;
-        }
+        all.extend(interfaces::parse(&read(&path)?, &path, &defines, &mut next)?);
     }
-    Ok(Abi { syscalls, labels })
+    let labels = all.iter().flat_map(|i| i.methods.iter().map(|m| (m.id.clone(), m.label))).collect();
+    Ok(Abi {
+        syscalls,
+        labels,
+        interfaces: all,
+        object_types: headers::object_types(&libsel4, &defines)?,
+        size_bits: headers::size_bits(&libsel4)?,
+        user_context: headers::user_context(&libsel4)?,
+        config: defines,
+    })
 }

@@ -117,6 +117,71 @@ fn every_number_matches_the_kernels_headers() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Object types, object sizes and `seL4_UserContext` against libsel4's own headers,
+/// compiled with our autoconf.h.
+fn object_types_sizes_and_registers_match_libsel4() -> Result<(), Failed> {
+    let (source, _, autoconf) = kernel().ok_or("no kernel tree")?;
+    let abi = abi()?;
+    let libsel4 = source.join("libsel4");
+    let dir = std::env::temp_dir().join(format!("sel4-gen-types-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(&autoconf, dir.join("autoconf.h"))?;
+    let mut program = String::from(
+        "#include <stdio.h>\n#include <stddef.h>\ntypedef unsigned long seL4_Word;\ntypedef unsigned long seL4_CPtr;\n\
+         #include <sel4/macros.h>\n#include <sel4/objecttype.h>\n#include <sel4/sel4_arch/objecttype.h>\n\
+         #include <sel4/arch/objecttype.h>\n#include <sel4/sel4_arch/constants.h>\n#include <sel4/constants.h>\n\
+         #include <sel4/sel4_arch/types.h>\nint main(void) {\n",
+    );
+    for (name, _) in &abi.object_types {
+        program.push_str(&format!("    printf(\"{name} %d\\n\", (int){name});\n"));
+    }
+    for (name, _) in &abi.size_bits {
+        program.push_str(&format!("    printf(\"seL4_{name} %d\\n\", (int)seL4_{name});\n"));
+    }
+    for reg in &abi.user_context {
+        program.push_str(&format!("    printf(\"reg.{reg} %d\\n\", (int)(offsetof(seL4_UserContext, {reg}) / 8));\n"));
+    }
+    program.push_str("    printf(\"regs %d\\n\", (int)(sizeof(seL4_UserContext) / 8));\n    return 0;\n}\n");
+    let (c, exe) = (dir.join("types.c"), dir.join("types"));
+    std::fs::write(&c, program)?;
+    let out = Command::new("gcc")
+        .arg("-I")
+        .arg(libsel4.join("include"))
+        .arg("-I")
+        .arg(libsel4.join("arch_include/x86"))
+        .arg("-I")
+        .arg(libsel4.join("sel4_arch_include/x86_64"))
+        .arg("-I")
+        .arg(&dir)
+        .arg(&c)
+        .arg("-o")
+        .arg(&exe)
+        .output()?;
+    if !out.status.success() {
+        return Err(
+            format!("libsel4's headers reject a generated name:\n{}", String::from_utf8_lossy(&out.stderr)).into()
+        );
+    }
+    let printed = String::from_utf8(Command::new(&exe).output()?.stdout)?;
+    let theirs: BTreeMap<&str, i64> =
+        printed.lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| v.parse().ok().map(|v| (n, v))).collect();
+    let mut ours: Vec<(String, i64)> = Vec::new();
+    ours.extend(abi.object_types.iter().map(|(n, v)| (n.clone(), i64::from(*v))));
+    ours.extend(abi.size_bits.iter().map(|(n, v)| (format!("seL4_{n}"), i64::from(*v))));
+    ours.extend(abi.user_context.iter().enumerate().map(|(i, r)| (format!("reg.{r}"), i as i64)));
+    ours.push(("regs".into(), abi.user_context.len() as i64));
+    for (name, v) in &ours {
+        if theirs.get(name.as_str()) != Some(v) {
+            return Err(format!("{name}: ours {v}, libsel4's {:?}", theirs.get(name.as_str())).into());
+        }
+    }
+    if !abi.object_types.iter().any(|(n, _)| n == "seL4_X86_4K") || abi.user_context.len() != 19 {
+        return Err("the 4K frame type or the 19 registers of x86_64 are missing".into());
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
 fn conditions_shift_the_labels() -> Result<(), Failed> {
     let (source, _, autoconf) = kernel().ok_or("no kernel tree")?;
     let base = generate(&source, &autoconf).map_err(|e| e.to_string())?;
@@ -148,6 +213,7 @@ fn main() {
     let tests = vec![
         Trial::test("known_vectors", known_vectors),
         Trial::test("every_number_matches_the_kernels_headers", every_number_matches_the_kernels_headers),
+        Trial::test("object_types_sizes_and_registers_match_libsel4", object_types_sizes_and_registers_match_libsel4),
         Trial::test("conditions_shift_the_labels", conditions_shift_the_labels),
     ]
     .into_iter()

@@ -1,0 +1,87 @@
+//! The in-system test suite, in sel4test's shape: `Starting test N: ID`, a result line per
+//! test, then `N passed, M failed`; `cargo xtask test` turns the console into JUnit XML.
+//! `CELLULOS_TEST_FILTER` at build time keeps only the tests whose id contains it.
+
+mod ipc;
+mod memory;
+mod threads;
+
+use alloc::string::String;
+
+use sel4_rt::println;
+
+use crate::kernel::Kernel;
+use crate::thread::Supervisor;
+use crate::vspace::VSpace;
+
+/// What a test gets: the kernel objects, the root's address space, the thread supervisor.
+pub struct Ctx {
+    /// Kernel-object management.
+    pub k: Kernel,
+    /// The root task's address space.
+    pub vspace: VSpace,
+    /// Where test threads fault and exit.
+    pub sup: Supervisor,
+}
+
+/// A test: `Err` says what went wrong.
+pub type Test = fn(&mut Ctx) -> Result<(), String>;
+
+const TESTS: &[(&str, Test)] = &[
+    ("UNTYPED0001", memory::untyped_objects),
+    ("CSPACE0001", memory::slots),
+    ("VSPACE0001", memory::map_and_touch),
+    ("ALLOC0001", memory::allocator_coalesces),
+    ("THREAD0001", threads::second_thread),
+    ("IPC0001", ipc::endpoint_round_trip),
+    ("IPC0002", ipc::notification_badges),
+    ("FAULT0001", threads::fault_is_reported_and_survived),
+    ("RECLAIM0001", threads::thousand_thread_cycles),
+];
+
+/// `Err(message)` unless `cond`.
+#[macro_export]
+macro_rules! ensure {
+    ($cond:expr, $($msg:tt)*) => {
+        if !$cond {
+            return Err(alloc::format!($($msg)*));
+        }
+    };
+}
+
+/// Runs the suite and ends QEMU with its verdict.
+pub fn run(mut k: Kernel) -> ! {
+    let sup = match Supervisor::new(&mut k) {
+        Ok(s) => s,
+        Err(e) => {
+            println!("cellulos tests: cannot create the supervisor endpoint: {e}");
+            crate::exit::exit(crate::exit::FAILURE)
+        }
+    };
+    let mut ctx = Ctx { k, vspace: VSpace::new(sel4::init::VSPACE), sup };
+    let filter = option_env!("CELLULOS_TEST_FILTER").unwrap_or("");
+    let (mut passed, mut failed) = (0, 0);
+    for (n, (id, test)) in TESTS.iter().filter(|(id, _)| id.contains(filter)).enumerate() {
+        println!("Starting test {}: {}", n + 1, id);
+        match test(&mut ctx) {
+            Ok(()) => {
+                passed += 1;
+                println!("Test {id} passed");
+            }
+            Err(e) => {
+                failed += 1;
+                println!("Test {id} failed: {e}");
+            }
+        }
+    }
+    if let Err(e) = ctx.sup.destroy(&mut ctx.k) {
+        println!("cellulos tests: destroying the supervisor: {e}");
+        failed += 1;
+    }
+    println!("{passed} passed, {failed} failed");
+    if failed == 0 && passed > 0 {
+        println!("All is well in the universe");
+        crate::exit::exit(crate::exit::SUCCESS)
+    }
+    crate::exit::exit(crate::exit::FAILURE)
+}
