@@ -63,7 +63,11 @@ fn main(boot: Word) -> ! {
         boot.tsc_mhz()
     );
     let k = kernel::Kernel::new(boot, ipc);
-    println!("cellulos root: {} MiB of untyped memory", k.untyped.total_bytes() >> 20);
+    println!(
+        "cellulos root: {} MiB of untyped memory, largest block 2^{}",
+        k.untyped.total_bytes() >> 20,
+        k.untyped.largest_free().unwrap_or(0)
+    );
     run(k)
 }
 
