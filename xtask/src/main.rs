@@ -2,17 +2,29 @@
 //!
 //! - `kernel`: build the seL4 5.0.0 kernel (and the 32-bit copy QEMU boots) from the
 //!   source inside the crates.io crate `sel4-sys` 0.0.28, with our configuration; cached.
+//! - `run`: build the kernel and the root task, boot them in QEMU, stream the console.
+//! - `test`: the in-system test suite on seL4 in QEMU; JUnit XML and an exit code.
+//! - `bench`: the in-system benchmarks under `-icount`, as ratios to the IPC fast path.
+//! - `lint`: rustfmt and clippy over the seL4-side workspace.
 //!
-//! `compose`, `run`, `test` and `bench` join as their issues land.
+//! `compose` joins with issue 5.
 
+mod console;
 mod error;
 mod kernel;
 mod prereq;
+mod qemu;
+mod sel4_side;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+
+use console::{TestRun, Verdict};
+use error::{io, Error};
+use sel4_side::Mode;
 
 #[derive(Parser)]
 #[command(name = "cargo xtask", about = "CellulOS build tasks")]
@@ -21,17 +33,58 @@ struct Cli {
     task: Task,
 }
 
+#[derive(Args, Clone)]
+struct KernelArgs {
+    /// Build from this seL4 5.0.x Kbuild tree instead of the one in sel4-sys 0.0.28
+    /// (also: the SEL4_KERNEL_TREE environment variable). It is copied, not modified.
+    #[arg(long, env = "SEL4_KERNEL_TREE")]
+    tree: Option<PathBuf>,
+}
+
+#[derive(Args, Clone)]
+struct BootArgs {
+    #[command(flatten)]
+    kernel: KernelArgs,
+    /// Stop QEMU after this many seconds.
+    #[arg(long)]
+    timeout: Option<u64>,
+    /// Do not echo the console (it is still logged).
+    #[arg(long)]
+    quiet: bool,
+}
+
 #[derive(Subcommand)]
 enum Task {
     /// Build the seL4 kernel (target/sel4/kbuild/kernel.elf and kernel32.elf).
     Kernel {
-        /// Build from this seL4 5.0.x Kbuild tree instead of the one in sel4-sys 0.0.28
-        /// (also: the SEL4_KERNEL_TREE environment variable). It is copied, not modified.
-        #[arg(long, env = "SEL4_KERNEL_TREE")]
-        tree: Option<PathBuf>,
+        #[command(flatten)]
+        kernel: KernelArgs,
         /// Rebuild even when nothing changed.
         #[arg(long)]
         force: bool,
+    },
+    /// Boot the system in QEMU (console in target/cellulos/console.log).
+    Run {
+        #[command(flatten)]
+        boot: BootArgs,
+    },
+    /// Run the in-system tests on seL4 in QEMU (JUnit XML in target/cellulos/junit.xml).
+    Test {
+        #[command(flatten)]
+        boot: BootArgs,
+        /// Only tests whose id contains this.
+        #[arg(long)]
+        filter: Option<String>,
+    },
+    /// Run the in-system benchmarks under -icount and print ratios to the IPC fast path.
+    Bench {
+        #[command(flatten)]
+        boot: BootArgs,
+    },
+    /// rustfmt --check and clippy -D warnings over the seL4-side workspace.
+    Lint {
+        #[command(flatten)]
+        kernel: KernelArgs,
     },
 }
 
@@ -41,14 +94,103 @@ fn root() -> PathBuf {
     manifest.parent().map(PathBuf::from).unwrap_or(manifest)
 }
 
+/// Boots a root task built for `mode`; returns the console, the verdict and where the log is.
+fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Result<(String, Verdict), Error> {
+    let kernel = kernel::build(root, args.kernel.tree.as_deref(), false)?;
+    let image = sel4_side::build_root(root, &kernel, mode, filter)?;
+    let name = match mode {
+        Mode::Run => "console.log",
+        Mode::Test => "test-console.log",
+        Mode::Bench => "bench-console.log",
+    };
+    let log = root.join("target/cellulos").join(name);
+    let default_timeout = match mode {
+        Mode::Run => 60,
+        Mode::Test => 180,
+        Mode::Bench => 600,
+    };
+    let run = qemu::boot(&qemu::Boot {
+        kernel: &kernel.elf32,
+        root: &image,
+        log: &log,
+        timeout: Duration::from_secs(args.timeout.unwrap_or(default_timeout)),
+        icount: mode == Mode::Bench,
+        echo: !args.quiet,
+    })?;
+    if !run.stderr.trim().is_empty() {
+        eprintln!("qemu: {}", run.stderr.trim());
+    }
+    let verdict = Verdict::judge(&run.console, &run.ending, mode == Mode::Test);
+    eprintln!("xtask: QEMU ran {:.1} s; console: {}", run.elapsed.as_secs_f64(), log.display());
+    Ok((run.console, verdict))
+}
+
+fn verdict_result(verdict: &Verdict) -> Result<(), Error> {
+    match verdict {
+        Verdict::Passed => Ok(()),
+        other => Err(Error::Tree(other.to_string())),
+    }
+}
+
+fn test(root: &Path, args: &BootArgs, filter: Option<&str>) -> Result<(), Error> {
+    let (console, verdict) = boot(root, args, Mode::Test, filter)?;
+    let run = TestRun::parse(&console);
+    let junit = root.join("target/cellulos/junit.xml");
+    std::fs::write(&junit, console::junit(&run, &verdict, "cellulos-sel4")).map_err(io(&junit))?;
+    let (passed, failed) = run.counts();
+    println!("in-system tests: {passed} passed, {failed} failed (JUnit: {})", junit.display());
+    verdict_result(&verdict)
+}
+
+/// `BENCH <name> <mean> <best>` lines, in order.
+fn bench_lines(console: &str) -> Vec<(String, u64, u64)> {
+    console
+        .lines()
+        .map(console::clean)
+        .filter_map(|l| {
+            let mut w = l.strip_prefix("BENCH ")?.split_whitespace();
+            Some((w.next()?.to_string(), w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+        })
+        .collect()
+}
+
+fn bench(root: &Path, args: &BootArgs) -> Result<(), Error> {
+    let (console, verdict) = boot(root, args, Mode::Bench, None)?;
+    verdict_result(&verdict)?;
+    let lines = bench_lines(&console);
+    let Some((base_name, base, _)) = lines.first().cloned() else {
+        return Err(Error::Tree("the benchmark printed no BENCH lines".into()));
+    };
+    if let Some(config) =
+        console.lines().map(console::clean).find_map(|l| l.strip_prefix("BENCH-CONFIG ").map(String::from))
+    {
+        let keys = ["CONFIG_DEBUG_BUILD", "CONFIG_FASTPATH", "CONFIG_NUM_PRIORITIES", "CONFIG_MAX_NUM_NODES"];
+        let shown: Vec<&str> = config.split_whitespace().filter(|kv| keys.iter().any(|k| kv.starts_with(k))).collect();
+        println!("kernel: seL4 5.0 x86_64 (QEMU TCG, -icount shift=0,sleep=off): {}", shown.join(" "));
+    }
+    println!("{:<34} {:>12} {:>12} {:>8}", "round trip (TSC cycles)", "mean", "best batch", "ratio");
+    for (name, mean, best) in &lines {
+        println!("{name:<34} {mean:>12} {best:>12} {:>7.2}x", *mean as f64 / base.max(1) as f64);
+    }
+    println!("(ratios: mean against {base_name}, the baseline measured in the same boot)");
+    Ok(())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let root = root();
     let result = match cli.task {
-        Task::Kernel { tree, force } => kernel::build(&root(), tree.as_deref(), force).map(|k| {
+        Task::Kernel { kernel, force } => kernel::build(&root, kernel.tree.as_deref(), force).map(|k| {
             println!("kernel source: {}", k.source.display());
             println!("kernel: {}", k.elf.display());
             println!("kernel (32-bit, for QEMU): {}", k.elf32.display());
         }),
+        Task::Run { boot: args } => boot(&root, &args, Mode::Run, None).and_then(|(_, v)| verdict_result(&v)),
+        Task::Test { boot: args, filter } => test(&root, &args, filter.as_deref()),
+        Task::Bench { boot: args } => bench(&root, &args),
+        Task::Lint { kernel } => {
+            kernel::build(&root, kernel.tree.as_deref(), false).and_then(|k| sel4_side::lint(&root, &k))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

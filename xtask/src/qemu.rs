@@ -1,0 +1,126 @@
+//! Booting the kernel and a root task in QEMU under a timeout, with the serial console
+//! streamed to the terminal and to a log file, and QEMU stopped early once the kernel
+//! reports a failure (a faulted root task leaves QEMU running forever otherwise).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::console::{kernel_failure, Ending};
+use crate::error::{io, Error};
+
+/// What to boot and how.
+pub struct Boot<'a> {
+    /// `kernel32.elf`.
+    pub kernel: &'a Path,
+    /// The root task ELF.
+    pub root: &'a Path,
+    /// Where the console goes.
+    pub log: &'a Path,
+    /// Give up after this long.
+    pub timeout: Duration,
+    /// Make the TSC follow executed instructions (benchmarks).
+    pub icount: bool,
+    /// Echo the console to the terminal.
+    pub echo: bool,
+}
+
+/// The QEMU command line of the bring-up notes: TCG, a CPU with what the kernel config
+/// needs (1 GiB pages, syscall; no xsave or fsgsbase), the debug-exit device on port 0xf4.
+pub fn command(boot: &Boot<'_>) -> Command {
+    let mut cmd = Command::new("qemu-system-x86_64");
+    cmd.args(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-m", "512M"])
+        .args(["-cpu", "Nehalem,-vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce"])
+        .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    if boot.icount {
+        cmd.args(["-icount", "shift=0,sleep=off"]);
+    }
+    cmd.arg("-kernel").arg(boot.kernel).arg("-initrd").arg(boot.root);
+    cmd
+}
+
+/// The console text and how QEMU ended.
+pub struct Run {
+    /// Everything QEMU printed on the serial console.
+    pub console: String,
+    /// How it ended.
+    pub ending: Ending,
+    /// QEMU's own error output.
+    pub stderr: String,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Boots and waits (see the module docs).
+pub fn boot(boot: &Boot<'_>) -> Result<Run, Error> {
+    for (what, path) in [("kernel", boot.kernel), ("root task", boot.root)] {
+        if !path.is_file() {
+            return Err(Error::Tree(format!("no {what} image at {}", path.display())));
+        }
+    }
+    if let Some(dir) = boot.log.parent() {
+        std::fs::create_dir_all(dir).map_err(io(dir))?;
+    }
+    let mut log = std::fs::File::create(boot.log).map_err(io(boot.log))?;
+    let start = Instant::now();
+    let mut child =
+        command(boot).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().map_err(|e| {
+            Error::Command { what: "starting qemu-system-x86_64".into(), log: None, tail: e.to_string() }
+        })?;
+    let (tx, rx) = mpsc::channel::<Vec<u8>>();
+    let mut out = child.stdout.take().ok_or_else(|| Error::Tree("QEMU has no stdout".into()))?;
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut err = child.stderr.take();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        if let Some(e) = err.as_mut() {
+            let _ = e.read_to_string(&mut s);
+        }
+        s
+    });
+    let mut console = Vec::new();
+    let mut failure_seen: Option<Instant> = None;
+    let ending = loop {
+        match rx.recv_timeout(Duration::from_millis(50)) {
+            Ok(bytes) => {
+                if boot.echo {
+                    let _ = std::io::stdout().write_all(&bytes);
+                    let _ = std::io::stdout().flush();
+                }
+                log.write_all(&bytes).map_err(io(boot.log))?;
+                console.extend_from_slice(&bytes);
+                if failure_seen.is_none() && kernel_failure(&String::from_utf8_lossy(&console)).is_some() {
+                    failure_seen = Some(Instant::now());
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                let status = child.wait().map_err(|e| Error::Io(PathBuf::from("qemu"), e))?;
+                break Ending::Exited(status.code());
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+        // After a kernel failure, let the kernel finish its report, then stop QEMU.
+        if failure_seen.is_some_and(|t| t.elapsed() > Duration::from_millis(500)) {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Ending::StoppedAfterKernelFailure;
+        }
+        if start.elapsed() > boot.timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            break Ending::TimedOut { seconds: boot.timeout.as_secs() };
+        }
+    };
+    let _ = reader.join();
+    let stderr = err_reader.join().unwrap_or_default();
+    Ok(Run { console: String::from_utf8_lossy(&console).into_owned(), ending, stderr, elapsed: start.elapsed() })
+}

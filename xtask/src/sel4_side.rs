@@ -1,0 +1,93 @@
+//! Building and linting the seL4-side workspace (`components/`): a cross build for the same
+//! triple, with the kernel tree and configuration handed to the `sel4` crate's build script.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::error::{io, Error};
+use crate::kernel::Kernel;
+
+/// What the root task is built to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The normal start-up.
+    Run,
+    /// The in-system test suite.
+    Test,
+    /// The in-system benchmarks.
+    Bench,
+}
+
+impl Mode {
+    fn features(self) -> &'static [&'static str] {
+        match self {
+            Mode::Run => &[],
+            Mode::Test => &["--features", "cellulos-root/tests"],
+            Mode::Bench => &["--features", "cellulos-root/bench"],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Mode::Run => "run",
+            Mode::Test => "test",
+            Mode::Bench => "bench",
+        }
+    }
+}
+
+/// `cargo` in `components/` with the environment the seL4 side needs.
+fn cargo(root: &Path, kernel: &Kernel, args: &[&str]) -> Command {
+    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    cmd.args(args)
+        .current_dir(root.join("components"))
+        .env("CELLULOS_SEL4_SOURCE", &kernel.source)
+        .env("CELLULOS_SEL4_AUTOCONF", root.join("sel4/config/autoconf.h"))
+        // Our own target folder: the link flags must not meet host builds' artifacts.
+        .env("CARGO_TARGET_DIR", root.join("target/sel4-side"))
+        // Flags from the environment would replace .cargo/config.toml's, link flags included.
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("CARGO_BUILD_RUSTFLAGS");
+    cmd
+}
+
+fn run(what: &str, mut cmd: Command) -> Result<(), Error> {
+    let status = cmd.status().map_err(|e| Error::Command { what: what.into(), log: None, tail: e.to_string() })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(Error::Command { what: what.into(), log: None, tail: String::new() })
+    }
+}
+
+/// Builds the root task for `mode` and returns a copy of its image (a copy per mode, so
+/// the three builds do not overwrite each other's image).
+pub fn build_root(root: &Path, kernel: &Kernel, mode: Mode, test_filter: Option<&str>) -> Result<PathBuf, Error> {
+    let mut args = vec!["build", "--release", "-p", "cellulos-root"];
+    args.extend(mode.features());
+    let mut cmd = cargo(root, kernel, &args);
+    match test_filter {
+        Some(f) => cmd.env("CELLULOS_TEST_FILTER", f),
+        None => cmd.env_remove("CELLULOS_TEST_FILTER"),
+    };
+    run(&format!("building the root task ({})", mode.name()), cmd)?;
+    let built = root.join("target/sel4-side/x86_64-unknown-linux-gnu/release/cellulos-root");
+    let images = root.join("target/cellulos/images");
+    std::fs::create_dir_all(&images).map_err(io(&images))?;
+    let image = images.join(format!("root-{}", mode.name()));
+    std::fs::copy(&built, &image).map_err(io(&built))?;
+    Ok(image)
+}
+
+/// `cargo fmt --check` and `cargo clippy -D warnings` over the seL4 side, in every mode.
+pub fn lint(root: &Path, kernel: &Kernel) -> Result<(), Error> {
+    run("cargo fmt --check (seL4 side)", cargo(root, kernel, &["fmt", "--all", "--check"]))?;
+    for mode in [Mode::Run, Mode::Test, Mode::Bench] {
+        let mut args = vec!["clippy", "--release", "--workspace", "--all-targets"];
+        args.extend(mode.features());
+        args.extend(["--", "-D", "warnings"]);
+        run(&format!("cargo clippy (seL4 side, {})", mode.name()), cargo(root, kernel, &args))?;
+    }
+    Ok(())
+}
