@@ -188,9 +188,9 @@ impl Verdict {
         }
         let last_line = text.lines().map(clean).rfind(|l| !l.is_empty());
         match ending {
-            Ending::TimedOut { seconds } => return Verdict::Timeout { seconds: *seconds, last_line },
+            Ending::TimedOut { seconds } => Verdict::Timeout { seconds: *seconds, last_line },
             Ending::StoppedAfterKernelFailure => {
-                return Verdict::Unexpected("stopped for a kernel failure that is no longer in the console".into())
+                Verdict::Unexpected("stopped for a kernel failure that is no longer in the console".into())
             }
             Ending::Exited(status) => {
                 let run = TestRun::parse(text);
