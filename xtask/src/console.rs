@@ -29,21 +29,18 @@ pub const EXIT_FAILURE: i32 = 0x11 << 1 | 1;
 /// The root task panicked.
 pub const EXIT_PANIC: i32 = 0x12 << 1 | 1;
 
-/// The first kernel failure message in `text`: (the console line, its meaning).
+/// The first kernel failure message in `text`: (the report, a few console lines from where
+/// it starts, and its meaning).
 pub fn kernel_failure(text: &str) -> Option<(String, &'static str)> {
-    let mut first: Option<(usize, &str, &'static str)> = None;
-    for (needle, meaning) in KERNEL_FAILURES {
-        if let Some(at) = text.find(needle) {
-            if first.is_none_or(|(f, _, _)| at < f) {
-                first = Some((at, needle, meaning));
-            }
-        }
+    let lines: Vec<String> = text.lines().map(clean).collect();
+    for (i, line) in lines.iter().enumerate() {
+        let Some((needle, meaning)) = KERNEL_FAILURES.iter().find(|(n, _)| line.contains(n)) else { continue };
+        // A double fault's report starts one line earlier ("Caught <fault>").
+        let start = if *needle == "while trying to handle" { i.saturating_sub(1) } else { i };
+        let report: Vec<&str> = lines[start..].iter().map(String::as_str).filter(|l| !l.is_empty()).take(4).collect();
+        return Some((report.join("\n    "), meaning));
     }
-    first.map(|(at, _, meaning)| {
-        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-        let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-        (clean(&text[start..end]), meaning)
-    })
+    None
 }
 
 /// A console line without colour escapes and carriage returns.
@@ -123,7 +120,7 @@ impl TestRun {
             } else if let Some(summary) = parse_summary(&line) {
                 run.summary = Some(summary);
             } else if let Some(case) = run.cases.last_mut() {
-                if case.failure.as_deref() == Some("did not finish") {
+                if case.failure.as_deref() == Some("did not finish") && !line.is_empty() {
                     case.output.push(line);
                 }
             }
@@ -253,6 +250,7 @@ fn escape(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+        .replace('\n', "&#10;")
 }
 
 /// JUnit XML for a test run; a verdict that is no test result (a kernel failure, a timeout)
@@ -293,4 +291,121 @@ pub fn junit(run: &TestRun, verdict: &Verdict, suite: &str) -> String {
     }
     s += "</testsuite>\n";
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASS: &str = include_str!("../tests/consoles/tests-pass.log");
+    const RUN: &str = include_str!("../tests/consoles/run-pass.log");
+    const FAILED: &str = include_str!("../tests/consoles/tests-failed.log");
+    const HANG: &str = include_str!("../tests/consoles/tests-hang.log");
+    const ROOT_FAULT: &str = include_str!("../tests/consoles/root-fault.log");
+    const NO_ROOT: &str = include_str!("../tests/consoles/no-root-task.log");
+
+    fn parses_as_xml(xml: &str) -> roxmltree::Document<'_> {
+        roxmltree::Document::parse(xml).unwrap_or_else(|e| panic!("bad JUnit XML: {e}\n{xml}"))
+    }
+
+    #[test]
+    fn a_passing_suite_is_a_pass_with_every_test_in_the_junit() {
+        let run = TestRun::parse(PASS);
+        assert_eq!(run.cases.len(), 9);
+        assert_eq!(run.summary, Some((9, 0)));
+        assert!(run.cases.iter().all(|c| c.failure.is_none()), "{run:?}");
+        assert_eq!(run.cases[8].id, "RECLAIM0001");
+        let verdict = Verdict::judge(PASS, &Ending::Exited(Some(EXIT_SUCCESS)), true);
+        assert_eq!(verdict, Verdict::Passed);
+        let xml = junit(&run, &verdict, "cellulos-sel4");
+        let doc = parses_as_xml(&xml);
+        let suite = doc.root_element();
+        assert_eq!((suite.attribute("tests"), suite.attribute("failures")), (Some("9"), Some("0")));
+        assert_eq!(suite.children().filter(|n| n.has_tag_name("testcase")).count(), 9);
+        // The fault test's report travels as its output.
+        let fault = suite.children().find(|n| n.attribute("name") == Some("FAULT0001")).expect("FAULT0001");
+        let out = fault.children().find(|n| n.has_tag_name("system-out")).and_then(|n| n.text()).unwrap_or("");
+        assert!(out.contains("vm fault on data at address 0x10"), "{out}");
+    }
+
+    #[test]
+    fn the_normal_run_passes_only_with_the_success_status() {
+        assert_eq!(Verdict::judge(RUN, &Ending::Exited(Some(EXIT_SUCCESS)), false), Verdict::Passed);
+        let v = Verdict::judge(RUN, &Ending::Exited(Some(EXIT_PANIC)), false);
+        assert_eq!(v, Verdict::Unexpected("the root task panicked".into()));
+        let v = Verdict::judge(RUN, &Ending::Exited(Some(3)), false);
+        assert!(v.to_string().contains("status 3"), "{v}");
+        // The test protocol is required from a test run.
+        let v = Verdict::judge(RUN, &Ending::Exited(Some(EXIT_SUCCESS)), true);
+        assert!(v.to_string().contains("no test ran"), "{v}");
+    }
+
+    #[test]
+    fn a_failed_test_fails_the_run_with_its_reason() {
+        let run = TestRun::parse(FAILED);
+        assert_eq!(run.counts(), (8, 1));
+        let failing: Vec<_> = run.cases.iter().filter(|c| c.failure.is_some()).collect();
+        assert_eq!(failing[0].id, "IPC0002");
+        assert_eq!(failing[0].failure.as_deref(), Some("badges 0b101"));
+        let verdict = Verdict::judge(FAILED, &Ending::Exited(Some(EXIT_FAILURE)), true);
+        assert_eq!(verdict, Verdict::TestsFailed { failed: 1, passed: 8 });
+        let xml = junit(&run, &verdict, "s");
+        let doc = parses_as_xml(&xml);
+        assert_eq!(doc.root_element().attribute("failures"), Some("1"));
+        let msg = doc.descendants().find(|n| n.has_tag_name("failure")).and_then(|n| n.attribute("message"));
+        assert_eq!(msg, Some("badges 0b101"));
+    }
+
+    #[test]
+    fn a_hang_is_a_timeout_naming_the_test_that_never_finished() {
+        let verdict = Verdict::judge(HANG, &Ending::TimedOut { seconds: 8 }, true);
+        assert_eq!(verdict, Verdict::Timeout { seconds: 8, last_line: Some("Starting test 6: IPC0001".into()) });
+        let run = TestRun::parse(HANG);
+        assert_eq!(run.counts(), (5, 1));
+        assert_eq!(run.summary, None);
+        let xml = junit(&run, &verdict, "s");
+        let doc = parses_as_xml(&xml);
+        let case = doc.descendants().find(|n| n.attribute("name") == Some("IPC0001")).expect("IPC0001");
+        let msg = case.children().find(|n| n.has_tag_name("failure")).and_then(|n| n.attribute("message"));
+        assert!(msg.is_some_and(|m| m.starts_with("did not finish: timed out after 8 s")), "{msg:?}");
+        // Nothing printed at all says where to look.
+        let silent = Verdict::judge("", &Ending::TimedOut { seconds: 20 }, false);
+        assert!(silent.to_string().contains("QEMU printed nothing"), "{silent}");
+    }
+
+    #[test]
+    fn a_faulting_root_task_is_a_kernel_failure_with_the_report() {
+        let v = Verdict::judge(ROOT_FAULT, &Ending::StoppedAfterKernelFailure, false);
+        let Verdict::KernelFailure { line, meaning } = &v else { panic!("{v:?}") };
+        assert!(line.starts_with("Caught cap fault in send phase"), "{line}");
+        assert!(line.contains("vm fault on data at address 0xdead000"), "{line}");
+        assert!(line.contains("\"rootserver\""), "{line}");
+        assert!(meaning.contains("no one to handle it"), "{meaning}");
+        // Even with a success status, a kernel failure wins.
+        assert!(matches!(
+            Verdict::judge(ROOT_FAULT, &Ending::Exited(Some(EXIT_SUCCESS)), false),
+            Verdict::KernelFailure { .. }
+        ));
+    }
+
+    #[test]
+    fn a_kernel_without_a_root_task_says_so() {
+        let v = Verdict::judge(NO_ROOT, &Ending::StoppedAfterKernelFailure, false);
+        let Verdict::KernelFailure { meaning, .. } = v else { panic!("{v:?}") };
+        assert_eq!(meaning, "QEMU was given no root task (-initrd)");
+    }
+
+    #[test]
+    fn a_summary_that_disagrees_with_the_results_is_not_a_pass() {
+        let forged = PASS.replace("9 passed, 0 failed", "10 passed, 0 failed");
+        let v = Verdict::judge(&forged, &Ending::Exited(Some(EXIT_SUCCESS)), true);
+        assert!(matches!(v, Verdict::Unexpected(ref m) if m.contains("summary line")), "{v:?}");
+        let early = Verdict::judge("SeaBIOS\n", &Ending::Exited(Some(1)), false);
+        assert!(early.to_string().contains("before the kernel booted"), "{early}");
+    }
+
+    #[test]
+    fn colour_escapes_and_carriage_returns_are_cleaned() {
+        assert_eq!(clean("\u{1b}[31mCaught\u{1b}[0m x\r"), "Caught x");
+    }
 }

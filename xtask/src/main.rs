@@ -110,6 +110,7 @@ fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Resul
         Mode::Bench => 600,
     };
     let run = qemu::boot(&qemu::Boot {
+        qemu: "qemu-system-x86_64",
         kernel: &kernel.elf32,
         root: &image,
         log: &log,

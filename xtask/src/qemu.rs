@@ -13,6 +13,8 @@ use crate::error::{io, Error};
 
 /// What to boot and how.
 pub struct Boot<'a> {
+    /// The QEMU program (`qemu-system-x86_64`; tests put a recorded console in its place).
+    pub qemu: &'a str,
     /// `kernel32.elf`.
     pub kernel: &'a Path,
     /// The root task ELF.
@@ -30,7 +32,7 @@ pub struct Boot<'a> {
 /// The QEMU command line of the bring-up notes: TCG, a CPU with what the kernel config
 /// needs (1 GiB pages, syscall; no xsave or fsgsbase), the debug-exit device on port 0xf4.
 pub fn command(boot: &Boot<'_>) -> Command {
-    let mut cmd = Command::new("qemu-system-x86_64");
+    let mut cmd = Command::new(boot.qemu);
     cmd.args(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-m", "512M"])
         .args(["-cpu", "Nehalem,-vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce"])
         .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
@@ -120,7 +122,97 @@ pub fn boot(boot: &Boot<'_>) -> Result<Run, Error> {
             break Ending::TimedOut { seconds: boot.timeout.as_secs() };
         }
     };
-    let _ = reader.join();
-    let stderr = err_reader.join().unwrap_or_default();
+    // After a kill, a process QEMU started could still hold the pipes open: only wait for
+    // the readers when QEMU ended by itself.
+    let stderr = if matches!(ending, Ending::Exited(_)) {
+        let _ = reader.join();
+        err_reader.join().unwrap_or_default()
+    } else {
+        String::new()
+    };
     Ok(Run { console: String::from_utf8_lossy(&console).into_owned(), ending, stderr, elapsed: start.elapsed() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::{Verdict, EXIT_SUCCESS};
+
+    /// A stand-in for QEMU that prints a recorded console, then sleeps or exits.
+    fn fake(name: &str, log: &str, then: &str) -> (PathBuf, PathBuf) {
+        let dir = std::env::temp_dir().join(format!("xtask-qemu-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let console = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/consoles").join(log);
+        let script = dir.join("qemu");
+        std::fs::write(&script, format!("#!/bin/sh\ncat '{}'\n{then}\n", console.display())).expect("script");
+        let status = Command::new("chmod").arg("+x").arg(&script).status().expect("chmod");
+        assert!(status.success());
+        // Images only need to exist.
+        std::fs::write(dir.join("image"), b"").expect("image");
+        (dir, script)
+    }
+
+    fn run(dir: &Path, script: &Path, timeout: u64) -> Run {
+        let image = dir.join("image");
+        boot(&Boot {
+            qemu: script.to_str().expect("utf-8 path"),
+            kernel: &image,
+            root: &image,
+            log: &dir.join("console.log"),
+            timeout: Duration::from_secs(timeout),
+            icount: false,
+            echo: false,
+        })
+        .expect("boot")
+    }
+
+    #[test]
+    fn a_kernel_failure_stops_qemu_at_once_not_at_the_timeout() {
+        let (dir, script) = fake("fault", "root-fault.log", "sleep 60");
+        let r = run(&dir, &script, 50);
+        assert_eq!(r.ending, Ending::StoppedAfterKernelFailure);
+        assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+        assert!(matches!(Verdict::judge(&r.console, &r.ending, false), Verdict::KernelFailure { .. }));
+        // The console was logged as it came.
+        let logged = std::fs::read_to_string(dir.join("console.log")).expect("log");
+        assert_eq!(logged, r.console);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_hang_is_stopped_at_the_timeout_with_what_it_printed() {
+        let (dir, script) = fake("hang", "tests-hang.log", "sleep 60");
+        let r = run(&dir, &script, 2);
+        assert_eq!(r.ending, Ending::TimedOut { seconds: 2 });
+        assert!(r.elapsed < Duration::from_secs(10), "{:?}", r.elapsed);
+        assert!(r.console.contains("Starting test 6: IPC0001"));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_clean_exit_keeps_its_status() {
+        let (dir, script) = fake("pass", "tests-pass.log", &format!("exit {EXIT_SUCCESS}"));
+        let r = run(&dir, &script, 30);
+        assert_eq!(r.ending, Ending::Exited(Some(EXIT_SUCCESS)));
+        assert_eq!(Verdict::judge(&r.console, &r.ending, true), Verdict::Passed);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn missing_images_are_named() {
+        let missing = Path::new("/nonexistent/kernel32.elf");
+        let err = boot(&Boot {
+            qemu: "true",
+            kernel: missing,
+            root: missing,
+            log: &std::env::temp_dir().join("xtask-unused.log"),
+            timeout: Duration::from_secs(1),
+            icount: false,
+            echo: false,
+        })
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+        assert_eq!(err, "no kernel image at /nonexistent/kernel32.elf");
+    }
 }
