@@ -91,3 +91,27 @@ pub fn lint(root: &Path, kernel: &Kernel) -> Result<(), Error> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    /// Building the seL4 side without xtask's environment stops with the instruction to build
+    /// the kernel first, not with a wall of errors.
+    #[test]
+    fn the_sel4_crate_says_run_xtask_kernel_first() {
+        let root = crate::root();
+        let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["check", "--release", "-p", "sel4"])
+            .current_dir(root.join("components"))
+            .env("CARGO_TARGET_DIR", root.join("target/sel4-side-no-kernel"))
+            .env_remove("CELLULOS_SEL4_SOURCE")
+            .env_remove("CELLULOS_SEL4_AUTOCONF")
+            .env_remove("RUSTFLAGS")
+            .output()
+            .expect("cargo");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(stderr.contains("run `cargo xtask kernel` first"), "{stderr}");
+    }
+}
