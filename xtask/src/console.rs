@@ -311,17 +311,17 @@ mod tests {
     #[test]
     fn a_passing_suite_is_a_pass_with_every_test_in_the_junit() {
         let run = TestRun::parse(PASS);
-        assert_eq!(run.cases.len(), 9);
-        assert_eq!(run.summary, Some((9, 0)));
+        assert_eq!(run.cases.len(), 10);
+        assert_eq!(run.summary, Some((10, 0)));
         assert!(run.cases.iter().all(|c| c.failure.is_none()), "{run:?}");
-        assert_eq!(run.cases[8].id, "RECLAIM0001");
+        assert_eq!(run.cases[9].id, "RECLAIM0001");
         let verdict = Verdict::judge(PASS, &Ending::Exited(Some(EXIT_SUCCESS)), true);
         assert_eq!(verdict, Verdict::Passed);
         let xml = junit(&run, &verdict, "cellulos-sel4");
         let doc = parses_as_xml(&xml);
         let suite = doc.root_element();
-        assert_eq!((suite.attribute("tests"), suite.attribute("failures")), (Some("9"), Some("0")));
-        assert_eq!(suite.children().filter(|n| n.has_tag_name("testcase")).count(), 9);
+        assert_eq!((suite.attribute("tests"), suite.attribute("failures")), (Some("10"), Some("0")));
+        assert_eq!(suite.children().filter(|n| n.has_tag_name("testcase")).count(), 10);
         // The fault test's report travels as its output.
         let fault = suite.children().find(|n| n.attribute("name") == Some("FAULT0001")).expect("FAULT0001");
         let out = fault.children().find(|n| n.has_tag_name("system-out")).and_then(|n| n.text()).unwrap_or("");
@@ -397,7 +397,7 @@ mod tests {
 
     #[test]
     fn a_summary_that_disagrees_with_the_results_is_not_a_pass() {
-        let forged = PASS.replace("9 passed, 0 failed", "10 passed, 0 failed");
+        let forged = PASS.replace("10 passed, 0 failed", "11 passed, 0 failed");
         let v = Verdict::judge(&forged, &Ending::Exited(Some(EXIT_SUCCESS)), true);
         assert!(matches!(v, Verdict::Unexpected(ref m) if m.contains("summary line")), "{v:?}");
         let early = Verdict::judge("SeaBIOS\n", &Ending::Exited(Some(1)), false);

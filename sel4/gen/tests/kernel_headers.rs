@@ -57,6 +57,27 @@ fn known_vectors() -> Result<(), Failed> {
     Ok(())
 }
 
+/// Compiles `program` with gcc and `flags`, runs it, and reads its `NAME VALUE` lines.
+fn print_with_gcc(
+    dir: &Path,
+    name: &str,
+    program: &str,
+    flags: &[&std::ffi::OsStr],
+) -> Result<BTreeMap<String, i64>, Failed> {
+    let (c, exe) = (dir.join(format!("{name}.c")), dir.join(name));
+    std::fs::write(&c, program)?;
+    let out = Command::new("gcc").args(flags).arg(&c).arg("-o").arg(&exe).output()?;
+    if !out.status.success() {
+        return Err(format!("the headers reject a generated name:\n{}", String::from_utf8_lossy(&out.stderr)).into());
+    }
+    let printed = String::from_utf8(Command::new(&exe).output()?.stdout)?;
+    Ok(printed
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter_map(|(n, v)| v.parse().ok().map(|v| (n.to_string(), v)))
+        .collect())
+}
+
 fn every_number_matches_the_kernels_headers() -> Result<(), Failed> {
     let (_, build, autoconf) = kernel().ok_or("no kernel tree")?;
     let abi = abi()?;
@@ -74,25 +95,12 @@ fn every_number_matches_the_kernels_headers() -> Result<(), Failed> {
         program.push_str(&format!("    printf(\"Sys{name} %d\\n\", (int)Sys{name});\n"));
     }
     program.push_str("    printf(\"count %d\\n\", (int)nArchInvocationLabels);\n    return 0;\n}\n");
-    let (c, exe) = (dir.join("abi.c"), dir.join("abi"));
-    std::fs::write(&c, program)?;
-    let out = Command::new("gcc")
-        .arg("-I")
-        .arg(&build)
-        .arg("-include")
-        .arg(&autoconf)
-        .arg(&c)
-        .arg("-o")
-        .arg(&exe)
-        .output()?;
-    if !out.status.success() {
-        return Err(
-            format!("the kernel's headers reject a generated name:\n{}", String::from_utf8_lossy(&out.stderr)).into()
-        );
-    }
-    let printed = String::from_utf8(Command::new(&exe).output()?.stdout)?;
-    let kernel: BTreeMap<&str, i64> =
-        printed.lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| v.parse().ok().map(|v| (n, v))).collect();
+    let kernel = print_with_gcc(
+        &dir,
+        "abi",
+        &program,
+        &["-I".as_ref(), build.as_os_str(), "-include".as_ref(), autoconf.as_os_str()],
+    )?;
     for (name, n) in &abi.labels {
         if kernel.get(name.as_str()) != Some(&i64::from(*n)) {
             return Err(format!("label {name}: ours {n}, the kernel's {:?}", kernel.get(name.as_str())).into());
@@ -142,29 +150,18 @@ fn object_types_sizes_and_registers_match_libsel4() -> Result<(), Failed> {
         program.push_str(&format!("    printf(\"reg.{reg} %d\\n\", (int)(offsetof(seL4_UserContext, {reg}) / 8));\n"));
     }
     program.push_str("    printf(\"regs %d\\n\", (int)(sizeof(seL4_UserContext) / 8));\n    return 0;\n}\n");
-    let (c, exe) = (dir.join("types.c"), dir.join("types"));
-    std::fs::write(&c, program)?;
-    let out = Command::new("gcc")
-        .arg("-I")
-        .arg(libsel4.join("include"))
-        .arg("-I")
-        .arg(libsel4.join("arch_include/x86"))
-        .arg("-I")
-        .arg(libsel4.join("sel4_arch_include/x86_64"))
-        .arg("-I")
-        .arg(&dir)
-        .arg(&c)
-        .arg("-o")
-        .arg(&exe)
-        .output()?;
-    if !out.status.success() {
-        return Err(
-            format!("libsel4's headers reject a generated name:\n{}", String::from_utf8_lossy(&out.stderr)).into()
-        );
+    let includes = [
+        libsel4.join("include"),
+        libsel4.join("arch_include/x86"),
+        libsel4.join("sel4_arch_include/x86_64"),
+        dir.clone(),
+    ];
+    let mut flags: Vec<&std::ffi::OsStr> = Vec::new();
+    for inc in &includes {
+        flags.push("-I".as_ref());
+        flags.push(inc.as_os_str());
     }
-    let printed = String::from_utf8(Command::new(&exe).output()?.stdout)?;
-    let theirs: BTreeMap<&str, i64> =
-        printed.lines().filter_map(|l| l.split_once(' ')).filter_map(|(n, v)| v.parse().ok().map(|v| (n, v))).collect();
+    let theirs = print_with_gcc(&dir, "types", &program, &flags)?;
     let mut ours: Vec<(String, i64)> = Vec::new();
     ours.extend(abi.object_types.iter().map(|(n, v)| (n.clone(), i64::from(*v))));
     ours.extend(abi.size_bits.iter().map(|(n, v)| (format!("seL4_{n}"), i64::from(*v))));

@@ -4,13 +4,9 @@ use alloc::string::String;
 
 use sel4::{Endpoint, IpcBuffer, MessageInfo, Notification, Word};
 
-use super::Ctx;
+use super::{err, Ctx};
 use crate::ensure;
 use crate::thread::Thread;
-
-fn err(e: impl core::fmt::Display) -> String {
-    alloc::format!("{e}")
-}
 
 /// Replies with the sum of the words it got and their count, forever.
 pub extern "C" fn adder(ep: Word, ipc: &'static mut IpcBuffer, _sup: sel4::Cap<Endpoint>) -> ! {
@@ -36,6 +32,44 @@ pub fn endpoint_round_trip(c: &mut Ctx) -> Result<(), String> {
         ensure!(mrs[0] == want && mrs[1] == n as Word, "{n} words: reply {:?}, expected sum {want}", &mrs[..2]);
     }
     t.delete(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    c.k.destroy(ep).map_err(err)?;
+    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
+    Ok(())
+}
+
+/// Receives one cap per call into slot `arg >> 32` of the root CNode and signals through it.
+extern "C" fn cap_receiver(arg: Word, ipc: &'static mut IpcBuffer, _sup: sel4::Cap<Endpoint>) -> ! {
+    let (ep, slot) = (arg & 0xffff_ffff, arg >> 32);
+    ipc.set_receive_slot(sel4::init::CNODE.bits(), slot, 64);
+    let mut r = sel4::syscall::recv(ep);
+    loop {
+        let got = r.info.extra_caps() == 1 && r.info.caps_unwrapped() == 0;
+        if got {
+            sel4::syscall::signal(slot);
+        }
+        r = sel4::syscall::reply_recv(ep, MessageInfo::new(Word::from(got), 0, 0, 0), [0; 4]);
+    }
+}
+
+/// A capability travels in a message: the receiver finds it in its receive slot and uses
+/// it (a badged notification cap, so the badge shows whose cap arrived).
+pub fn cap_transfer(c: &mut Ctx) -> Result<(), String> {
+    let before = c.k.usage();
+    let ep = c.k.create::<Endpoint>().map_err(err)?;
+    let n = c.k.create::<Notification>().map_err(err)?;
+    let badged = c.k.mint(n.cap, sel4::CapRights::ALL, 0b1000).map_err(err)?;
+    let slot = c.k.slots.alloc().ok_or("no slot")?;
+    let arg = ep.cap.bits() | slot << 32;
+    let t = Thread::spawn(&mut c.k, &mut c.vspace, &mut c.sup, cap_receiver, arg, 200, 1).map_err(err)?;
+    c.k.ipc.caps_or_badges[0] = badged.bits();
+    let (reply, _) = c.k.ipc.call(ep.cap.bits(), MessageInfo::new(0, 0, 1, 0), &[]);
+    ensure!(reply.label() == 1, "the receiver got no cap");
+    let got = sel4::syscall::wait(n.cap.bits());
+    ensure!(got == 0b1000, "signalled with badge {got:#b} through the received cap");
+    t.delete(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    c.k.delete_cap(slot).map_err(err)?;
+    c.k.delete_cap(badged.bits()).map_err(err)?;
+    c.k.destroy(n).map_err(err)?;
     c.k.destroy(ep).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     Ok(())

@@ -5,13 +5,9 @@ use alloc::vec::Vec;
 
 use sel4::{size_bits, CapRights, Endpoint, Notification, Page, Tcb, Word};
 
-use super::Ctx;
+use super::{err, Ctx};
 use crate::ensure;
 use crate::kernel::Object;
-
-fn err(e: impl core::fmt::Display) -> String {
-    alloc::format!("{e}")
-}
 
 /// Objects of four types come out of untyped memory, are usable, and go back.
 pub fn untyped_objects(c: &mut Ctx) -> Result<(), String> {

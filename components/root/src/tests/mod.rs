@@ -35,9 +35,15 @@ const TESTS: &[(&str, Test)] = &[
     ("THREAD0001", threads::second_thread),
     ("IPC0001", ipc::endpoint_round_trip),
     ("IPC0002", ipc::notification_badges),
+    ("IPC0003", ipc::cap_transfer),
     ("FAULT0001", threads::fault_is_reported_and_survived),
     ("RECLAIM0001", threads::thousand_thread_cycles),
 ];
+
+/// An error as a test's failure message.
+pub fn err(e: impl core::fmt::Display) -> String {
+    alloc::format!("{e}")
+}
 
 /// `Err(message)` unless `cond`.
 #[macro_export]

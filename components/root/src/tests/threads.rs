@@ -6,13 +6,9 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use sel4::{Endpoint, Fault, IpcBuffer, Word};
 
-use super::Ctx;
+use super::{err, Ctx};
 use crate::ensure;
 use crate::thread::{exit, Ended, Thread};
-
-fn err(e: impl core::fmt::Display) -> String {
-    alloc::format!("{e}")
-}
 
 static SEEN: AtomicU64 = AtomicU64::new(0);
 
