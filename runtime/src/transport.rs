@@ -21,6 +21,8 @@ pub enum TransportError {
     DeadCapability,
     /// The server is gone.
     ServerGone,
+    /// What the message needs, this transport does not carry (named).
+    Unsupported(&'static str),
 }
 
 impl fmt::Display for TransportError {
@@ -32,6 +34,7 @@ impl fmt::Display for TransportError {
             TransportError::BadBadge => "badge 0 or over 28 bits",
             TransportError::DeadCapability => "capability to nothing (revoked or never minted)",
             TransportError::ServerGone => "the server is gone",
+            TransportError::Unsupported(what) => return write!(f, "not carried by this transport: {what}"),
         })
     }
 }

@@ -9,6 +9,8 @@
 //!
 //! `compose` joins with issue 5.
 
+mod compose;
+mod compose_files;
 mod console;
 mod error;
 mod kernel;
@@ -63,7 +65,15 @@ enum Task {
         #[arg(long)]
         force: bool,
     },
-    /// Boot the system in QEMU (console in target/cellulos/console.log).
+    /// Check composition.toml against the IDL, build the components, write the system.
+    Compose {
+        #[command(flatten)]
+        kernel: KernelArgs,
+        /// The manifest.
+        #[arg(long, default_value = "composition.toml")]
+        manifest: PathBuf,
+    },
+    /// Compose and boot the system in QEMU (console in target/cellulos/console.log).
     Run {
         #[command(flatten)]
         boot: BootArgs,
@@ -97,7 +107,13 @@ fn root() -> PathBuf {
 /// Boots a root task built for `mode`; returns the console, the verdict and where the log is.
 fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Result<(String, Verdict), Error> {
     let kernel = kernel::build(root, args.kernel.tree.as_deref(), false)?;
-    let image = sel4_side::build_root(root, &kernel, mode, filter)?;
+    // The normal run boots the composed system (compose is incremental: cargo rebuilds only
+    // what changed, and unchanged outputs are not rewritten).
+    let system = match mode {
+        Mode::Run => Some(compose_files::run(root, &kernel, &root.join("composition.toml"), "composition.toml")?),
+        Mode::Test | Mode::Bench => None,
+    };
+    let image = sel4_side::build_root(root, &kernel, mode, filter, system.as_deref())?;
     let name = match mode {
         Mode::Run => "console.log",
         Mode::Test => "test-console.log",
@@ -185,6 +201,15 @@ fn main() -> ExitCode {
             println!("kernel source: {}", k.source.display());
             println!("kernel: {}", k.elf.display());
             println!("kernel (32-bit, for QEMU): {}", k.elf32.display());
+        }),
+        Task::Compose { kernel, manifest } => kernel::build(&root, kernel.tree.as_deref(), false).and_then(|k| {
+            let shown = manifest.display().to_string();
+            let path = if manifest.is_absolute() {
+                manifest
+            } else {
+                std::env::current_dir().unwrap_or_default().join(manifest)
+            };
+            compose_files::run(&root, &k, &path, &shown).map(|_| ())
         }),
         Task::Run { boot: args } => boot(&root, &args, Mode::Run, None).and_then(|(_, v)| verdict_result(&v)),
         Task::Test { boot: args, filter } => test(&root, &args, filter.as_deref()),

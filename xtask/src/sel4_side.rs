@@ -63,10 +63,20 @@ fn run(what: &str, mut cmd: Command) -> Result<(), Error> {
 
 /// Builds the root task for `mode` and returns a copy of its image (a copy per mode, so
 /// the three builds do not overwrite each other's image).
-pub fn build_root(root: &Path, kernel: &Kernel, mode: Mode, test_filter: Option<&str>) -> Result<PathBuf, Error> {
+pub fn build_root(
+    root: &Path,
+    kernel: &Kernel,
+    mode: Mode,
+    test_filter: Option<&str>,
+    system: Option<&Path>,
+) -> Result<PathBuf, Error> {
     let mut args = vec!["build", "--release", "-p", "cellulos-root"];
     args.extend(mode.features());
     let mut cmd = cargo(root, kernel, &args);
+    match system {
+        Some(dir) => cmd.env("CELLULOS_SYSTEM_DIR", dir),
+        None => cmd.env_remove("CELLULOS_SYSTEM_DIR"),
+    };
     match test_filter {
         Some(f) => cmd.env("CELLULOS_TEST_FILTER", f),
         None => cmd.env_remove("CELLULOS_TEST_FILTER"),
@@ -78,6 +88,37 @@ pub fn build_root(root: &Path, kernel: &Kernel, mode: Mode, test_filter: Option<
     let image = images.join(format!("root-{}", mode.name()));
     std::fs::copy(&built, &image).map_err(io(&built))?;
     Ok(image)
+}
+
+/// Builds component programs and leaves a stripped copy of each in `dir` as
+/// `<program>.elf` (rewritten only when it changed, so the root task is not rebuilt for
+/// nothing); copies of programs no longer listed are removed.
+pub fn build_programs(root: &Path, kernel: &Kernel, programs: &[String], dir: &Path) -> Result<(), Error> {
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    if !programs.is_empty() {
+        let mut args = vec!["build", "--release"];
+        for p in programs {
+            args.extend(["-p", p.as_str()]);
+        }
+        run("building the components", cargo(root, kernel, &args))?;
+    }
+    let built = root.join("target/sel4-side/x86_64-unknown-linux-gnu/release");
+    for p in programs {
+        let stripped = dir.join(format!("{p}.elf.new"));
+        let mut strip = Command::new("objcopy");
+        strip.arg("--strip-all").arg(built.join(p)).arg(&stripped);
+        crate::prereq::run(&format!("stripping {p}"), &mut strip)?;
+        crate::compose_files::replace_if_changed(&stripped, &dir.join(format!("{p}.elf")))?;
+    }
+    for entry in std::fs::read_dir(dir).map_err(io(dir))?.flatten() {
+        let path = entry.path();
+        let stale = path.extension().is_some_and(|e| e == "elf")
+            && path.file_stem().is_some_and(|s| !programs.iter().any(|p| s == p.as_str()));
+        if stale {
+            std::fs::remove_file(&path).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 /// `cargo fmt --check` and `cargo clippy -D warnings` over the seL4 side, in every mode.

@@ -51,8 +51,45 @@ fn demo(k: &mut Kernel) -> Result<(), KernelError> {
     Ok(())
 }
 
-/// Runs the demo and ends QEMU.
+/// Boots the composed system, supervises it until its clients are done, and stops it.
+fn boot_system(k: &mut Kernel, system: &cellulos_system::System) -> Result<usize, alloc::string::String> {
+    let before = k.usage();
+    let mut vspace = VSpace::new(sel4::init::VSPACE);
+    let mut sup = Supervisor::new(k).map_err(|e| alloc::format!("{e}"))?;
+    let mut running = crate::system::start(k, &mut vspace, &mut sup, system)?;
+    let bad = running.supervise(k, &sup).map_err(|e| alloc::format!("{e}"))?;
+    running.stop(k).map_err(|e| alloc::format!("{e}"))?;
+    sup.destroy(k).map_err(|e| alloc::format!("{e}"))?;
+    let returned = k.usage() == before && vspace.table_count() == 0;
+    println!(
+        "cellulos root: system stopped; {} KiB untyped and {} slots free, {}",
+        k.usage().0 >> 10,
+        k.usage().1,
+        if returned { "as at start" } else { "NOT as at start" }
+    );
+    Ok(bad + usize::from(!returned))
+}
+
+/// Runs the composed system if there is one (the demo otherwise) and ends QEMU.
 pub fn run(mut k: Kernel) -> ! {
+    match crate::system::embedded() {
+        Ok(Some(system)) => match boot_system(&mut k, &system) {
+            Ok(0) => exit(SUCCESS),
+            Ok(bad) => {
+                println!("cellulos root: {bad} component(s) ended badly");
+                exit(FAILURE)
+            }
+            Err(e) => {
+                println!("cellulos root: failed: {e}");
+                exit(FAILURE)
+            }
+        },
+        Ok(None) => {}
+        Err(e) => {
+            println!("cellulos root: {e}");
+            exit(FAILURE)
+        }
+    }
     match demo(&mut k) {
         Ok(()) => exit(SUCCESS),
         Err(e) => {

@@ -5,8 +5,8 @@
 use core::fmt;
 
 use sel4::{
-    init, object_type, size_bits, BootInfo, Cap, CapType, Endpoint, IpcBuffer, Notification, Page, PageDirectory,
-    PageTable, Pdpt, Tcb, Word,
+    init, object_type, size_bits, BootInfo, CNode, Cap, CapType, Endpoint, IpcBuffer, Notification, Page,
+    PageDirectory, PageTable, Pdpt, Pml4, Tcb, Word,
 };
 
 use crate::cspace::SlotAllocator;
@@ -67,6 +67,7 @@ retype! {
     PageTable => object_type::X86_PAGE_TABLE, size_bits::PAGE_TABLE;
     PageDirectory => object_type::X86_PAGE_DIRECTORY, size_bits::PAGE_DIR;
     Pdpt => object_type::X86_PDPT, size_bits::PDPT;
+    Pml4 => object_type::X64_PML4, size_bits::PML4;
 }
 
 /// An object the root task created: its cap and the block it lives in.
@@ -112,6 +113,23 @@ impl Kernel {
             self.slots.free(slot);
             self.untyped.free(self.ipc, &mut self.slots, block)?;
             return Err(KernelError::Sel4("untyped_retype", e));
+        }
+        Ok(Object { cap: Cap::from_bits(slot), block })
+    }
+
+    /// A new CNode of 2^`radix` slots.
+    pub fn create_cnode(&mut self, radix: u8) -> Result<Object<CNode>, KernelError> {
+        let block = self.untyped.alloc(self.ipc, &mut self.slots, radix + size_bits::SLOT as u8)?;
+        let Some(slot) = self.slots.alloc() else {
+            self.untyped.free(self.ipc, &mut self.slots, block)?;
+            return Err(KernelError::OutOfSlots);
+        };
+        let ut = self.untyped.cap(block);
+        let r = self.ipc.untyped_retype(ut, object_type::CAP_TABLE, Word::from(radix), init::CNODE, 0, 0, slot, 1);
+        if let Err(e) = r {
+            self.slots.free(slot);
+            self.untyped.free(self.ipc, &mut self.slots, block)?;
+            return Err(KernelError::Sel4("untyped_retype (cnode)", e));
         }
         Ok(Object { cap: Cap::from_bits(slot), block })
     }

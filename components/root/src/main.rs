@@ -13,6 +13,8 @@ extern crate alloc;
 mod cspace;
 mod exit;
 mod kernel;
+mod process;
+mod system;
 mod thread;
 mod untyped;
 mod vspace;

@@ -62,6 +62,19 @@ impl Supervisor {
         (r.badge, ended)
     }
 
+    /// A badge for the next thread or process it supervises.
+    pub fn next_badge(&mut self) -> Word {
+        let badge = self.next_badge;
+        self.next_badge = if badge >= (1 << sel4::BADGE_BITS) - 1 { 1 } else { badge + 1 };
+        badge
+    }
+
+    /// A cap to the supervisor endpoint that faults and exits arrive through with `badge`:
+    /// Send+Grant (without Grant, 5.0 turns a fault into a double fault).
+    pub fn endpoint(&self) -> sel4::Cap<Endpoint> {
+        self.endpoint.cap
+    }
+
     /// Destroys the supervisor endpoint.
     pub fn destroy(self, k: &mut Kernel) -> Result<(), KernelError> {
         k.destroy(self.endpoint)
@@ -93,8 +106,7 @@ impl Thread {
         stack_pages: usize,
     ) -> Result<Thread, KernelError> {
         let window = sup.windows.pop().ok_or(KernelError::OutOfWindows)?;
-        let badge = sup.next_badge;
-        sup.next_badge = if sup.next_badge >= (1 << sel4::BADGE_BITS) - 1 { 1 } else { sup.next_badge + 1 };
+        let badge = sup.next_badge();
         let mut thread = Thread {
             tcb: k.create::<Tcb>()?,
             badge,

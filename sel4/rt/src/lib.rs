@@ -5,6 +5,7 @@
 #![no_std]
 
 pub mod mem;
+pub mod start;
 
 pub use sel4;
 

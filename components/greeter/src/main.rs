@@ -1,0 +1,42 @@
+//! The greeter server of the example system.
+#![no_std]
+#![no_main]
+
+use core::fmt::Write;
+
+use cellulos::runtime::heapless::String;
+use cellulos::runtime::Badge;
+use cellulos_component::{Component, Error};
+
+mod greeter {
+    cellulos::idl!("../../../idl/greeter.idl");
+}
+
+use greeter::{GreeterError, GreeterServer, GreeterService};
+
+struct Greeter {
+    greeted: u32,
+}
+
+impl GreeterServer for Greeter {
+    fn greet(&mut self, caller: Badge, name: String<64>) -> Result<String<128>, GreeterError> {
+        if name.is_empty() {
+            return Err(GreeterError::Empty);
+        }
+        self.greeted += 1;
+        let mut out = String::new();
+        let _ = write!(out, "Hello, {name}! (greeting {} for client {caller})", self.greeted);
+        Ok(out)
+    }
+
+    fn greeted(&mut self, _caller: Badge) -> Result<u32, GreeterError> {
+        Ok(self.greeted)
+    }
+}
+
+cellulos_component::main!(run);
+
+fn run(c: &mut Component) -> Result<u64, Error> {
+    let service = GreeterService::new(Greeter { greeted: 0 }, c.root_badge());
+    c.serve(service)
+}

@@ -1,0 +1,308 @@
+//! Protection domains from ELF images: a new address space (a PML4 with an ASID), a CSpace
+//! of its own, the image's PT_LOAD segments copied into fresh frames, a stack below a guard
+//! gap, an IPC buffer, a read-only start page ([`sel4_rt::start`]) and a TCB whose fault
+//! endpoint is a badged cap to the root's supervisor endpoint. This is the internal API the
+//! PD server of issue 6 serves; deleting a process gives every object back.
+//!
+//! The child's CSpace: slot 1 its supervisor cap, slot 2 its own endpoint (a server), then
+//! one slot per connection it uses. A CPtr in the child is a slot number: the CNode's guard
+//! covers the remaining bits.
+
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+
+use sel4::{init, CNode, CapRights, Endpoint, Page, Pml4, Tcb, UserContext, Word};
+use sel4_rt::start::{self, StartInfo, Use, START_INFO_VA, START_MAGIC};
+use xmas_elf::program::Type;
+use xmas_elf::ElfFile;
+
+use crate::kernel::{Kernel, KernelError, Object};
+use crate::thread::Supervisor;
+use crate::vspace::VSpace;
+
+/// Slots of a child CSpace (2^10).
+const CNODE_RADIX: u8 = 10;
+/// Child slot of the supervisor cap.
+pub const SLOT_SUPERVISOR: Word = 1;
+/// Child slot of its own endpoint.
+pub const SLOT_ENDPOINT: Word = 2;
+/// Child slot of its first connection.
+pub const SLOT_FIRST_USE: Word = 3;
+/// The IPC buffer, right after the start page.
+const IPC_BUFFER_VA: Word = START_INFO_VA + 0x1000;
+/// The stack's top; it grows down from here.
+const STACK_TOP: Word = START_INFO_VA + 0x10_0000;
+/// Where the root maps a child's frame while it fills it (PML4 entry 2 of the root).
+const SCRATCH_VA: Word = 0x100_0000_0000 + 0x4000_0000;
+
+/// File bytes to copy onto one page: (from, to) within the page, and the file offset.
+type Copy = (usize, usize, usize);
+
+/// Why a process could not be made.
+#[derive(Debug)]
+pub enum ProcessError {
+    /// The image is not an ELF the root can load.
+    Image(&'static str),
+    /// A kernel object operation failed.
+    Kernel(KernelError),
+    /// More connections than the start page holds, or a name too long.
+    Description(&'static str),
+}
+
+impl From<KernelError> for ProcessError {
+    fn from(e: KernelError) -> Self {
+        ProcessError::Kernel(e)
+    }
+}
+
+impl core::fmt::Display for ProcessError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            ProcessError::Image(why) => write!(f, "bad ELF image: {why}"),
+            ProcessError::Kernel(e) => write!(f, "{e}"),
+            ProcessError::Description(why) => f.write_str(why),
+        }
+    }
+}
+
+/// A connection a process uses: a badged cap to a server's endpoint.
+pub struct Uses<'a> {
+    /// The name the component asks for.
+    pub name: &'a str,
+    /// The interface id.
+    pub interface_id: u64,
+    /// The server's endpoint (the root's original cap).
+    pub endpoint: sel4::Cap<Endpoint>,
+    /// The badge this client's calls carry (< 2^28, non-zero).
+    pub badge: Word,
+}
+
+/// What to start.
+pub struct Spec<'a> {
+    /// Instance name.
+    pub name: &'a str,
+    /// The ELF image.
+    pub image: &'a [u8],
+    /// Its priority.
+    pub priority: u8,
+    /// Stack pages.
+    pub stack_pages: usize,
+    /// Its own endpoint and interface id, if it is a server, and the badge the root calls with.
+    pub provides: Option<(sel4::Cap<Endpoint>, u64, Word)>,
+    /// The connections it uses.
+    pub uses: &'a [Uses<'a>],
+}
+
+/// A running process.
+pub struct Process {
+    /// The badge its faults and exit arrive with at the supervisor.
+    pub badge: Word,
+    tcb: Object<Tcb>,
+    cnode: Object<CNode>,
+    pml4: Object<Pml4>,
+    vspace: VSpace,
+    frames: Vec<(Object<Page>, Word)>,
+}
+
+/// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it.
+fn fill(
+    k: &mut Kernel,
+    root_vs: &mut VSpace,
+    frame: sel4::Cap<Page>,
+    f: impl FnOnce(&mut [u8; 4096]),
+) -> Result<(), KernelError> {
+    root_vs.map(k, frame, SCRATCH_VA, CapRights::READ_WRITE)?;
+    // SAFETY: SCRATCH_VA was just mapped to this frame read-write, page aligned, and nothing
+    // else uses the scratch window while it is mapped.
+    f(unsafe { &mut *(SCRATCH_VA as *mut [u8; 4096]) });
+    root_vs.unmap(k, frame, SCRATCH_VA)
+}
+
+impl Process {
+    /// Creates and starts a process (see the module docs).
+    pub fn spawn(
+        k: &mut Kernel,
+        root_vs: &mut VSpace,
+        sup: &mut Supervisor,
+        spec: &Spec<'_>,
+    ) -> Result<Process, ProcessError> {
+        let elf = ElfFile::new(spec.image).map_err(ProcessError::Image)?;
+        let pml4 = k.create::<Pml4>()?;
+        if let Err(e) = k.ipc.asid_pool_assign(init::ASID_POOL, pml4.cap.cast()) {
+            k.destroy(pml4)?;
+            return Err(KernelError::Sel4("asid_pool_assign", e).into());
+        }
+        let cnode = match k.create_cnode(CNODE_RADIX) {
+            Ok(c) => c,
+            Err(e) => {
+                k.destroy(pml4)?;
+                return Err(e.into());
+            }
+        };
+        let tcb = match k.create::<Tcb>() {
+            Ok(t) => t,
+            Err(e) => {
+                k.destroy(cnode)?;
+                k.destroy(pml4)?;
+                return Err(e.into());
+            }
+        };
+        let vspace = VSpace::new(pml4.cap);
+        let mut p = Process { badge: sup.next_badge(), tcb, cnode, pml4, vspace, frames: Vec::new() };
+        match p.build(k, root_vs, sup, spec, &elf) {
+            Ok(()) => Ok(p),
+            Err(e) => {
+                let _ = p.delete(k);
+                Err(e)
+            }
+        }
+    }
+
+    fn map_new(
+        &mut self,
+        k: &mut Kernel,
+        root_vs: &mut VSpace,
+        va: Word,
+        rights: CapRights,
+        f: impl FnOnce(&mut [u8; 4096]),
+    ) -> Result<(), KernelError> {
+        let frame = k.create::<Page>()?;
+        let filled = fill(k, root_vs, frame.cap, f).and_then(|()| self.vspace.map(k, frame.cap, va, rights));
+        match filled {
+            Ok(()) => {
+                self.frames.push((frame, va));
+                Ok(())
+            }
+            Err(e) => {
+                k.destroy(frame)?;
+                Err(e)
+            }
+        }
+    }
+
+    fn build(
+        &mut self,
+        k: &mut Kernel,
+        root_vs: &mut VSpace,
+        sup: &Supervisor,
+        spec: &Spec<'_>,
+        elf: &ElfFile<'_>,
+    ) -> Result<(), ProcessError> {
+        // 1. The image: every PT_LOAD page, file bytes copied, the rest left zero.
+        // Page -> (writable, what to copy onto it).
+        let mut pages: BTreeMap<Word, (bool, Vec<Copy>)> = BTreeMap::new();
+        for ph in elf.program_iter() {
+            if ph.get_type() != Ok(Type::Load) || ph.mem_size() == 0 {
+                continue;
+            }
+            let (va, mem, file, off) = (ph.virtual_addr(), ph.mem_size(), ph.file_size(), ph.offset());
+            if va >= START_INFO_VA || va.checked_add(mem).is_none_or(|end| end > START_INFO_VA) || file > mem {
+                return Err(ProcessError::Image("a segment outside the program area"));
+            }
+            if off.checked_add(file).is_none_or(|end| end > spec.image.len() as u64) {
+                return Err(ProcessError::Image("a segment past the end of the file"));
+            }
+            let mut page = va & !0xfff;
+            while page < va + mem {
+                let entry = pages.entry(page).or_insert((false, Vec::new()));
+                entry.0 |= ph.flags().is_write();
+                // File bytes on this page: [from, to) of the page, from file offset.
+                let from = va.max(page);
+                let to = (va + file).min(page + 4096);
+                if from < to {
+                    entry.1.push(((from - page) as usize, (to - page) as usize, (off + from - va) as usize));
+                }
+                page += 4096;
+            }
+        }
+        for (va, (write, copies)) in pages {
+            let rights = if write { CapRights::READ_WRITE } else { CapRights::READ };
+            self.map_new(k, root_vs, va, rights, |dst| {
+                for (from, to, at) in copies {
+                    dst[from..to].copy_from_slice(&spec.image[at..at + (to - from)]);
+                }
+            })?;
+        }
+        // 2. CSpace: the supervisor cap, its endpoint, its connections.
+        let cnode = self.cnode.cap;
+        let depth = CNODE_RADIX;
+        let mint = |k: &mut Kernel, slot: Word, src: Word, rights: CapRights, badge: Word| {
+            k.ipc
+                .cnode_mint(cnode, slot, depth, init::CNODE, src, 64, rights, badge)
+                .map_err(|e| KernelError::Sel4("cnode_mint (child)", e))
+        };
+        mint(k, SLOT_SUPERVISOR, sup.endpoint().bits(), CapRights::WRITE_GRANT, self.badge)?;
+        let mut info = StartInfo {
+            magic: START_MAGIC,
+            name: start::name(spec.name).ok_or(ProcessError::Description("instance name over 32 bytes"))?,
+            ipc_buffer: IPC_BUFFER_VA,
+            supervisor: SLOT_SUPERVISOR,
+            endpoint: 0,
+            provides: 0,
+            root_badge: 0,
+            use_count: spec.uses.len() as u64,
+            uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0 }; start::MAX_USES],
+        };
+        if let Some((ep, interface_id, root_badge)) = spec.provides {
+            mint(k, SLOT_ENDPOINT, ep.bits(), CapRights::ALL, 0)?;
+            (info.endpoint, info.provides, info.root_badge) = (SLOT_ENDPOINT, interface_id, root_badge);
+        }
+        if spec.uses.len() > start::MAX_USES {
+            return Err(ProcessError::Description("more connections than the start page holds"));
+        }
+        for (i, u) in spec.uses.iter().enumerate() {
+            if u.badge == 0 || u.badge >> sel4::BADGE_BITS != 0 {
+                return Err(ProcessError::Description("a connection badge of 0 or over 28 bits"));
+            }
+            let slot = SLOT_FIRST_USE + i as Word;
+            // Write+Grant: a Call through a cap without Grant never gets its reply in 5.0.
+            mint(k, slot, u.endpoint.bits(), CapRights::WRITE_GRANT, u.badge)?;
+            info.uses[i] = Use {
+                name: start::name(u.name).ok_or(ProcessError::Description("connection name over 32 bytes"))?,
+                interface_id: u.interface_id,
+                cptr: slot,
+            };
+        }
+        // 3. Start page, IPC buffer, stack.
+        self.map_new(k, root_vs, START_INFO_VA, CapRights::READ, |page| {
+            let bytes = core::mem::size_of::<StartInfo>();
+            // SAFETY: StartInfo is plain repr(C) data of integers and byte arrays, smaller
+            // than a page; viewing it as bytes reads nothing uninitialised (no padding:
+            // every field is 8-byte sized or a 32-byte array).
+            let src = unsafe { core::slice::from_raw_parts((&info as *const StartInfo).cast::<u8>(), bytes) };
+            page[..bytes].copy_from_slice(src);
+        })?;
+        self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, |_| {})?;
+        for i in 1..=spec.stack_pages as Word {
+            self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, |_| {})?;
+        }
+        // 4. The thread.
+        let ipc_frame = self.frames.iter().find(|(_, va)| *va == IPC_BUFFER_VA).map(|(f, _)| f.cap);
+        let tcb = self.tcb.cap;
+        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        let sel = |op, r: Result<(), sel4::Error>| r.map_err(|e| ProcessError::Kernel(KernelError::Sel4(op, e)));
+        sel("tcb_set_space", k.ipc.tcb_set_space(tcb, SLOT_SUPERVISOR, cnode, guard, self.pml4.cap.cast(), 0))?;
+        let ipc_frame = ipc_frame.ok_or(ProcessError::Description("no IPC buffer frame"))?;
+        sel("tcb_set_ipc_buffer", k.ipc.tcb_set_ipc_buffer(tcb, IPC_BUFFER_VA, ipc_frame.cast()))?;
+        sel("tcb_set_priority", k.ipc.tcb_set_priority(tcb, spec.priority))?;
+        let regs = UserContext {
+            rip: elf.header.pt2.entry_point(),
+            rsp: STACK_TOP - 8,
+            rflags: 0x202,
+            rdi: START_INFO_VA,
+            ..UserContext::default()
+        };
+        sel("tcb_write_registers", k.ipc.tcb_write_registers(tcb, true, 0, UserContext::WORDS as Word, &regs))
+    }
+
+    /// Stops the process and gives back everything it used.
+    pub fn delete(mut self, k: &mut Kernel) -> Result<(), KernelError> {
+        k.destroy(self.tcb)?;
+        for (frame, va) in core::mem::take(&mut self.frames) {
+            self.vspace.unmap(k, frame.cap, va)?;
+            k.destroy(frame)?;
+        }
+        k.destroy(self.cnode)?;
+        k.destroy(self.pml4)
+    }
+}

@@ -1,0 +1,142 @@
+//! Starting the composed system: every instance as a process (servers first), each server
+//! with an endpoint of its own, each client with a badged cap per connection; then the root
+//! supervises: it reports each exit and fault, and ends the run when every client is done.
+//!
+//! Issue 6 moves this behind the PD server; for now the root's one thread supervises.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cellulos_system::{System, VERSION};
+use sel4::{Endpoint, Word};
+use sel4_rt::println;
+
+use crate::kernel::{Kernel, KernelError, Object};
+use crate::process::{Process, Spec, Uses};
+use crate::thread::{Ended, Supervisor};
+use crate::vspace::VSpace;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/system.rs"));
+}
+
+/// The embedded description, decoded; `None` when nothing was composed.
+pub fn embedded() -> Result<Option<System>, String> {
+    if embedded::SYSTEM.is_empty() {
+        return Ok(None);
+    }
+    let system: System =
+        postcard::from_bytes(embedded::SYSTEM).map_err(|e| alloc::format!("system description: {e}"))?;
+    if system.version != VERSION {
+        return Err(alloc::format!("system description version {} (this root task reads {VERSION})", system.version));
+    }
+    Ok(Some(system))
+}
+
+/// An embedded program image by name.
+pub fn image(program: &str) -> Option<&'static [u8]> {
+    embedded::IMAGES.iter().find(|(n, _)| *n == program).map(|(_, i)| *i)
+}
+
+/// A started system.
+pub struct Running {
+    /// Each instance's process and name (None once it ended and was deleted).
+    pub processes: Vec<(String, Option<Process>, bool)>,
+    endpoints: Vec<Option<Object<Endpoint>>>,
+}
+
+/// Starts every instance.
+pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &System) -> Result<Running, String> {
+    let mut running = Running { processes: Vec::new(), endpoints: Vec::new() };
+    for inst in &system.instances {
+        let ep = match &inst.provides {
+            Some(_) => Some(k.create::<Endpoint>().map_err(|e| alloc::format!("{}: {e}", inst.name))?),
+            None => None,
+        };
+        running.endpoints.push(ep);
+    }
+    for (i, inst) in system.instances.iter().enumerate() {
+        let image = image(&inst.program)
+            .ok_or_else(|| alloc::format!("{}: program `{}` is not embedded", inst.name, inst.program))?;
+        let mut uses = Vec::new();
+        for u in &inst.uses {
+            let ep = running
+                .endpoints
+                .get(u.server as usize)
+                .and_then(|e| e.as_ref())
+                .ok_or_else(|| alloc::format!("{}: connection `{}` names no server", inst.name, u.name))?;
+            uses.push(Uses {
+                name: &u.name,
+                interface_id: u.interface_id,
+                endpoint: ep.cap,
+                badge: Word::from(u.badge),
+            });
+        }
+        let provides = match (&inst.provides, &running.endpoints[i]) {
+            (Some(p), Some(ep)) => Some((ep.cap, p.interface_id, Word::from(p.root_badge))),
+            _ => None,
+        };
+        let spec = Spec {
+            name: &inst.name,
+            image,
+            priority: inst.priority,
+            stack_pages: inst.stack_pages as usize,
+            provides,
+            uses: &uses,
+        };
+        let p = Process::spawn(k, vs, sup, &spec).map_err(|e| alloc::format!("{}: {e}", inst.name))?;
+        println!(
+            "cellulos root: started {} ({}, priority {}{})",
+            inst.name,
+            inst.program,
+            inst.priority,
+            inst.provides.as_ref().map(|p| alloc::format!(", serves {}", p.interface)).unwrap_or_default()
+        );
+        running.processes.push((inst.name.clone(), Some(p), inst.provides.is_some()));
+    }
+    Ok(running)
+}
+
+impl Running {
+    /// Waits until every client has ended; returns how many ended badly (a fault, a non-zero
+    /// exit, or a server that ended while serving).
+    pub fn supervise(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<usize, KernelError> {
+        let mut bad = 0;
+        while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
+            let (badge, ended) = sup.wait(k);
+            let Some(entry) = self.processes.iter_mut().find(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
+            else {
+                println!("cellulos root: a message from unknown badge {badge}: {ended:?}");
+                continue;
+            };
+            match ended {
+                Ended::Exited(0) if !entry.2 => println!("cellulos root: {} exited", entry.0),
+                Ended::Exited(code) => {
+                    bad += 1;
+                    println!("cellulos root: {} exited with code {code:#x}", entry.0);
+                }
+                Ended::Faulted(f) => {
+                    bad += 1;
+                    println!("cellulos root: {} faulted: {f}", entry.0);
+                }
+            }
+            if let Some(p) = entry.1.take() {
+                p.delete(k)?;
+            }
+        }
+        Ok(bad)
+    }
+
+    /// Deletes every process still running and every endpoint.
+    pub fn stop(mut self, k: &mut Kernel) -> Result<(), KernelError> {
+        for (_, p, _) in &mut self.processes {
+            if let Some(p) = p.take() {
+                p.delete(k)?;
+            }
+        }
+        for ep in self.endpoints.into_iter().flatten() {
+            k.destroy(ep)?;
+        }
+        Ok(())
+    }
+}

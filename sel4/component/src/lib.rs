@@ -1,0 +1,163 @@
+//! A CellulOS component on seL4. Writing one needs no `unsafe` and no slots or badges:
+//!
+//! ```ignore
+//! cellulos_component::main!(client);
+//! fn client(c: &mut Component) -> Result<u64, Error> {
+//!     let mut clock = ClockClient::new(c.connect("clock")?);
+//!     Ok(clock.now()?)
+//! }
+//! ```
+//!
+//! [`main!`] defines the entry: a stack, a heap, the start page the root task mapped
+//! ([`sel4_rt::start`]), then the function; its `Ok` value is the exit code. A server ends
+//! in [`Component::serve`], which answers calls with the generated service forever.
+//!
+//! One thread per component: connections share the thread's IPC buffer, which is why the
+//! transport here is the only code that touches it.
+#![no_std]
+
+extern crate alloc;
+
+mod error;
+mod transport;
+
+pub use error::Error;
+pub use sel4_rt;
+pub use transport::{serve, Connection};
+
+use sel4::{MessageInfo, Word};
+use sel4_rt::start::{name_str, StartInfo, START_MAGIC};
+
+/// Bytes of each component's heap.
+pub const HEAP_BYTES: usize = 1 << 20;
+
+/// The label of an exit message to the supervisor (the root task's thread convention).
+pub const EXIT_LABEL: Word = 0x100;
+
+/// A running component.
+pub struct Component {
+    info: &'static StartInfo,
+}
+
+impl Component {
+    /// Reads the start page (called by [`main!`]).
+    #[doc(hidden)]
+    pub fn from_start(info: &'static StartInfo) -> Result<Component, Error> {
+        if info.magic != START_MAGIC {
+            return Err(Error::BadStartPage);
+        }
+        transport::init(info.ipc_buffer);
+        Ok(Component { info })
+    }
+
+    /// This instance's name in `composition.toml`.
+    pub fn name(&self) -> &str {
+        name_str(&self.info.name)
+    }
+
+    /// The connection named `name` in this instance's `uses`.
+    pub fn connect(&self, name: &str) -> Result<Connection, Error> {
+        let uses = &self.info.uses[..(self.info.use_count as usize).min(self.info.uses.len())];
+        uses.iter()
+            .find(|u| name_str(&u.name) == name)
+            .map(|u| Connection::new(u.cptr, u.interface_id))
+            .ok_or(Error::NoSuchConnection)
+    }
+
+    /// Answers calls on this instance's endpoint with `service` forever.
+    pub fn serve<S: cellulos::runtime::server::Serve>(&mut self, service: S) -> ! {
+        if self.info.endpoint == 0 {
+            exit_with(self.info.supervisor, Error::NotAServer.code());
+        }
+        serve(self.info.endpoint, service)
+    }
+
+    /// The badge the root task calls with (for the generated service's `new`).
+    pub fn root_badge(&self) -> cellulos::runtime::Badge {
+        self.info.root_badge as cellulos::runtime::Badge
+    }
+
+    /// Ends this component with `code`.
+    pub fn exit(&self, code: Word) -> ! {
+        exit_with(self.info.supervisor, code)
+    }
+}
+
+/// Tells the supervisor this component is done; it never returns (the root deletes it).
+fn exit_with(supervisor: Word, code: Word) -> ! {
+    loop {
+        sel4::syscall::call(supervisor, MessageInfo::new(EXIT_LABEL, 0, 0, 1), [code, 0, 0, 0]);
+    }
+}
+
+/// Defines the component's entry point: `$main(&mut Component) -> Result<u64, Error>`.
+/// An `Err` exits with the error's code and prints it.
+#[macro_export]
+macro_rules! main {
+    ($main:path) => {
+        #[global_allocator]
+        static __HEAP: $crate::Heap = $crate::Heap::empty();
+        fn __component_start(start: $crate::__sel4::Word) -> ! {
+            let info = $crate::__start_info(start, &__HEAP);
+            match $crate::Component::from_start(info) {
+                Ok(mut c) => match $main(&mut c) {
+                    Ok(code) => c.exit(code),
+                    Err(e) => {
+                        $crate::sel4_rt::println!("{}: {}", c.name(), e);
+                        c.exit(e.code())
+                    }
+                },
+                Err(e) => {
+                    $crate::sel4_rt::println!("component: {}", e);
+                    loop {
+                        $crate::__sel4::syscall::yield_now();
+                    }
+                }
+            }
+        }
+        $crate::sel4_rt::entry!(__component_start, 64 * 1024);
+
+        #[panic_handler]
+        fn __panic(info: &::core::panic::PanicInfo<'_>) -> ! {
+            $crate::sel4_rt::println!("component PANIC: {}", info);
+            $crate::__panic_exit()
+        }
+    };
+}
+
+#[doc(hidden)]
+pub use sel4 as __sel4;
+
+/// The heap type [`main!`] installs.
+pub type Heap = linked_list_allocator::LockedHeap;
+
+#[repr(C, align(4096))]
+struct HeapSpace([u8; HEAP_BYTES]);
+static mut HEAP_SPACE: HeapSpace = HeapSpace([0; HEAP_BYTES]);
+static mut START: Option<&'static StartInfo> = None;
+
+/// Start-up (called by [`main!`] once, first thing): the heap and the start page.
+#[doc(hidden)]
+pub fn __start_info(start: Word, heap: &'static Heap) -> &'static StartInfo {
+    // SAFETY: called once before anything allocates; the space is this heap's alone.
+    unsafe { heap.lock().init(core::ptr::addr_of_mut!(HEAP_SPACE).cast(), HEAP_BYTES) };
+    // SAFETY: the root task maps the start page read-only at this address before the
+    // component runs, for its whole life, and passes the address in rdi.
+    let info: &'static StartInfo = unsafe { &*(start as *const StartInfo) };
+    // SAFETY: single-threaded start-up, before anything reads START.
+    unsafe { *core::ptr::addr_of_mut!(START) = Some(info) };
+    info
+}
+
+/// The panic handler's way out: exit through the supervisor with code `u64::MAX`.
+#[doc(hidden)]
+pub fn __panic_exit() -> ! {
+    // SAFETY: START is written once at start-up, before any code that could panic runs.
+    let start = unsafe { *core::ptr::addr_of!(START) };
+    match start {
+        Some(info) => exit_with(info.supervisor, Word::MAX),
+        None => loop {
+            sel4::syscall::yield_now();
+        },
+    }
+}

@@ -1,0 +1,121 @@
+//! The generated stubs' transport over seL4 IPC, to DESIGN.md section 4: the label carries
+//! the method id (request) or status (reply), words 0-3 travel in registers (a message of at
+//! most 4 words and no caps takes the kernel's fast path), words 4-119 in the IPC buffer,
+//! and the badge of the caller's cap says who is calling. Nothing here allocates.
+//!
+//! Not carried yet (each refused with a named [`TransportError::Unsupported`], never
+//! garbled): capabilities in messages, and payloads over 960 bytes (the per-connection
+//! shared frame).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use cellulos::runtime::limits::REGISTER_WORDS;
+use cellulos::runtime::server::{Serve, ServeCtx};
+use cellulos::runtime::status::Status;
+use cellulos::runtime::transport::check;
+use cellulos::runtime::{Message, Transport, TransportError};
+use sel4::syscall::{self, Received};
+use sel4::{IpcBuffer, MessageInfo, Word};
+
+/// This thread's IPC buffer (components are single-threaded).
+static IPC_BUFFER: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn init(ipc_buffer: Word) {
+    IPC_BUFFER.store(ipc_buffer, Ordering::Relaxed);
+}
+
+/// Runs `f` on this thread's IPC buffer.
+fn with_ipc<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
+    let p = IPC_BUFFER.load(Ordering::Relaxed) as *mut IpcBuffer;
+    // SAFETY: the root task maps this thread's IPC buffer there before it runs; the
+    // component has one thread, and no reference to the buffer outlives this call, so this
+    // is the only one alive.
+    f(unsafe { &mut *p })
+}
+
+/// Message words 4.. into the IPC buffer; the first four go in registers.
+fn send_words(msg: &Message) -> [Word; 4] {
+    let len = msg.len.min(msg.words.len());
+    if len > REGISTER_WORDS {
+        with_ipc(|ipc| ipc.msg[REGISTER_WORDS..len].copy_from_slice(&msg.words[REGISTER_WORDS..len]));
+    }
+    [msg.words[0], msg.words[1], msg.words[2], msg.words[3]]
+}
+
+/// A received message into `msg`.
+fn receive_words(msg: &mut Message, r: &Received) {
+    msg.label = r.info.label() as u32;
+    msg.len = r.info.length().min(msg.words.len());
+    msg.words[..REGISTER_WORDS].copy_from_slice(&r.mrs);
+    if msg.len > REGISTER_WORDS {
+        let len = msg.len;
+        with_ipc(|ipc| msg.words[REGISTER_WORDS..len].copy_from_slice(&ipc.msg[REGISTER_WORDS..len]));
+    }
+    msg.caps = [None; 3];
+}
+
+/// A connection to a server: a badged endpoint cap in this component's CSpace.
+pub struct Connection {
+    cptr: Word,
+    interface_id: u64,
+    shared: [u8; 0],
+}
+
+impl Connection {
+    pub(crate) fn new(cptr: Word, interface_id: u64) -> Connection {
+        Connection { cptr, interface_id, shared: [] }
+    }
+
+    /// The interface id compose checked this connection against.
+    pub fn interface_id(&self) -> u64 {
+        self.interface_id
+    }
+}
+
+impl Transport for Connection {
+    fn call(&mut self, msg: &mut Message) -> Result<(), TransportError> {
+        check(msg)?;
+        if msg.cap_count() > 0 {
+            return Err(TransportError::Unsupported("capabilities in messages on seL4"));
+        }
+        if msg.is_shared() {
+            return Err(TransportError::Unsupported("payloads over 960 bytes on seL4"));
+        }
+        let info = MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word);
+        let r = syscall::call(self.cptr, info, send_words(msg));
+        receive_words(msg, &r);
+        msg.badge = 0;
+        Ok(())
+    }
+
+    fn shared(&mut self) -> &mut [u8] {
+        &mut self.shared
+    }
+}
+
+/// Serves `service` on the endpoint `endpoint` forever: receive, dispatch through the
+/// generated code, reply and wait for the next call in one `seL4_ReplyRecv`.
+pub fn serve<S: Serve>(endpoint: Word, mut service: S) -> ! {
+    let mut msg = Message::new(0);
+    let mut shared = [0u8; 0];
+    let mut r = syscall::recv(endpoint);
+    loop {
+        receive_words(&mut msg, &r);
+        msg.badge = r.badge as cellulos::runtime::Badge;
+        let reply = if r.info.extra_caps() > 0 {
+            // Decoding trusts nothing: a capability this transport cannot take is an error
+            // reply, and the server keeps serving.
+            MessageInfo::new(Status::CapCount as Word, 0, 0, 0)
+        } else {
+            let mut ctx = ServeCtx::new(&mut shared, 0);
+            service.serve(&mut ctx, &mut msg);
+            if msg.cap_count() > 0 || msg.is_shared() {
+                MessageInfo::new(Status::Overflow as Word, 0, 0, 0)
+            } else {
+                MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word)
+            }
+        };
+        let mrs = if reply.length() > 0 { send_words(&msg) } else { [0; 4] };
+        r = syscall::reply_recv(endpoint, reply, mrs);
+    }
+}

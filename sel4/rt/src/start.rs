@@ -1,0 +1,64 @@
+//! What the root task tells a component it starts: a read-only page at [`START_INFO_VA`]
+//! whose address also arrives in rdi. Plain `repr(C)` data, so the root task writes it and
+//! a component reads it without a decoder.
+
+/// Where the start page is mapped in every component.
+pub const START_INFO_VA: u64 = 0x7000_0000;
+/// "CellStrt": a start page, not garbage.
+pub const START_MAGIC: u64 = 0x7472_5374_6c6c_6543;
+/// Connections a component may use, at most.
+pub const MAX_USES: usize = 16;
+/// Bytes of a name.
+pub const NAME_BYTES: usize = 32;
+
+/// A name, zero-padded.
+pub type Name = [u8; NAME_BYTES];
+
+/// `s` as a [`Name`]; `None` when it is too long.
+pub fn name(s: &str) -> Option<Name> {
+    let mut n = [0u8; NAME_BYTES];
+    n.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+    Some(n)
+}
+
+/// The text of a [`Name`].
+pub fn name_str(n: &Name) -> &str {
+    let len = n.iter().position(|b| *b == 0).unwrap_or(NAME_BYTES);
+    core::str::from_utf8(&n[..len]).unwrap_or("?")
+}
+
+/// One connection a component uses.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Use {
+    /// The name the component asks for it by (`composition.toml`'s `uses` entry).
+    pub name: Name,
+    /// The interface id both ends were checked against.
+    pub interface_id: u64,
+    /// The badged endpoint cap (Write+Grant) in the component's CSpace.
+    pub cptr: u64,
+}
+
+/// The start page.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct StartInfo {
+    /// [`START_MAGIC`].
+    pub magic: u64,
+    /// This component's instance name.
+    pub name: Name,
+    /// Its IPC buffer.
+    pub ipc_buffer: u64,
+    /// The cap it exits through (its fault endpoint too: Send+Grant, badged by the root).
+    pub supervisor: u64,
+    /// Its endpoint, if it provides an interface (0 otherwise).
+    pub endpoint: u64,
+    /// The interface id it provides (0 if none).
+    pub provides: u64,
+    /// The badge the root calls it with (`export_model` is the root's alone).
+    pub root_badge: u64,
+    /// How many of `uses` are set.
+    pub use_count: u64,
+    /// The connections it uses.
+    pub uses: [Use; MAX_USES],
+}

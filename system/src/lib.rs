@@ -1,0 +1,75 @@
+//! The system description `cargo xtask compose` writes from `composition.toml` and the root
+//! task embeds (encoded with postcard): every instance with its program, priority and memory
+//! budget, what it provides and uses, and what compose allocated for it (badges, slots).
+//! `no_std` + alloc: xtask and the root task share this one type.
+#![no_std]
+
+extern crate alloc;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped whenever the layout changes: the root refuses a description of another version.
+pub const VERSION: u32 = 1;
+
+/// A composed system.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct System {
+    /// [`VERSION`].
+    pub version: u32,
+    /// Instances in start order (servers before their clients).
+    pub instances: Vec<Instance>,
+    /// The cleanup policy (`recursive-pd`, or `PD/SPACE` depths).
+    pub cleanup: String,
+    /// Which in-system tests to run (empty: none).
+    pub tests: Vec<String>,
+}
+
+/// One component instance.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    /// Its name.
+    pub name: String,
+    /// The program (an image the root task embeds under this name).
+    pub program: String,
+    /// Its priority (below the root's 255).
+    pub priority: u8,
+    /// Its memory budget in 4 KiB pages.
+    pub memory_pages: u32,
+    /// Stack pages.
+    pub stack_pages: u32,
+    /// The interface it serves, if any.
+    pub provides: Option<Provided>,
+    /// The connections it uses.
+    pub uses: Vec<Used>,
+}
+
+/// An interface an instance serves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Provided {
+    /// Interface name.
+    pub interface: String,
+    /// Its id (FNV-1a-64 of the canonical signature).
+    pub interface_id: u64,
+    /// The badge the root calls it with.
+    pub root_badge: u32,
+}
+
+/// A connection an instance uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Used {
+    /// The name the component asks for (`Component::connect(name)`).
+    pub name: String,
+    /// Interface name.
+    pub interface: String,
+    /// Its id, checked equal at both ends.
+    pub interface_id: u64,
+    /// The serving instance (index into `instances`).
+    pub server: u32,
+    /// The badge this client's calls carry.
+    pub badge: u32,
+    /// The slot of the cap in the client's CSpace.
+    pub slot: u32,
+}

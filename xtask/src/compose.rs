@@ -1,0 +1,403 @@
+//! `composition.toml` -> the system description, checked against the IDL.
+//!
+//! ```toml
+//! [system]
+//! cleanup = "recursive-pd"            # a preset or "PD/SPACE" depths (inf allowed)
+//! tests = []                          # in-system tests to run
+//!
+//! [[instance]]
+//! name = "counter"                    # unique
+//! program = "counter"                 # components/<program>
+//! priority = 100                      # 1..=254 (the root runs at 255)
+//! memory = "1 MiB"                    # budget: KiB or MiB
+//! cpu = 0                             # optional; the kernel is built single-core
+//! provides = "counter"                # an interface of idl/*.idl
+//! uses = { c = "counter" }            # connection name -> interface
+//!
+//! [[connection]]
+//! from = "alice.c"                    # instance.use
+//! to = "counter"                      # the serving instance
+//! ```
+//!
+//! Every error is `composition.toml:LINE:COL: message`, all of them at once (sorted), and
+//! nothing is written when there is one. Warnings (a connection whose ends have different
+//! priorities misses the kernel's IPC fast path) do not stop compose.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Range;
+
+use cellulos_system::{Instance, Provided, System, Used, VERSION};
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Slot of a client's first connection cap (the root task's process layout: 1 supervisor,
+/// 2 own endpoint).
+pub const FIRST_USE_SLOT: u32 = 3;
+/// Connections one instance may use (the start page's room).
+pub const MAX_USES: usize = 16;
+/// Default memory budget.
+const DEFAULT_MEMORY_PAGES: u32 = 256;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    system: Option<SystemDef>,
+    #[serde(default, rename = "instance")]
+    instances: Vec<Spanned<InstanceDef>>,
+    #[serde(default, rename = "connection")]
+    connections: Vec<Spanned<ConnectionDef>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SystemDef {
+    cleanup: Option<Spanned<String>>,
+    #[serde(default)]
+    tests: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstanceDef {
+    name: Spanned<String>,
+    program: Spanned<String>,
+    priority: Spanned<i64>,
+    memory: Option<Spanned<String>>,
+    cpu: Option<Spanned<i64>>,
+    provides: Option<Spanned<String>>,
+    #[serde(default)]
+    uses: BTreeMap<String, Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConnectionDef {
+    from: Spanned<String>,
+    to: Spanned<String>,
+}
+
+/// An error or warning at a place in the manifest.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Diag {
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column (in characters).
+    pub col: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What the IDL offers: interface name -> (id, file it is declared in).
+pub type Interfaces = BTreeMap<String, (u64, String)>;
+
+/// Line and column of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+struct Diags<'a> {
+    text: &'a str,
+    errors: Vec<Diag>,
+}
+
+impl Diags<'_> {
+    fn at(&mut self, span: Range<usize>, message: impl Into<String>) {
+        let (line, col) = position(self.text, span.start);
+        self.errors.push(Diag { line, col, message: message.into() });
+    }
+}
+
+/// Parses a memory budget: `"512 KiB"`, `"4 MiB"`, in whole pages.
+fn pages(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: u64 = num.parse().ok()?;
+    let bytes = match unit.trim() {
+        "KiB" => n.checked_mul(1 << 10)?,
+        "MiB" => n.checked_mul(1 << 20)?,
+        _ => return None,
+    };
+    (bytes % 4096 == 0 && bytes > 0).then(|| u32::try_from(bytes / 4096).ok()).flatten()
+}
+
+fn policy_ok(p: &str) -> bool {
+    if matches!(p, "direct-space" | "recursive-space" | "direct-pd" | "recursive-pd") {
+        return true;
+    }
+    let depth = |d: &str| d == "inf" || d == "-1" || d.parse::<u32>().is_ok();
+    p.split_once('/').is_some_and(|(a, b)| depth(a) && depth(b))
+}
+
+/// Checks `text` (the manifest named `file`) against the IDL and the programs that exist;
+/// returns the system and its warnings, or every error.
+pub fn compose(
+    text: &str,
+    interfaces: &Interfaces,
+    program_exists: &dyn Fn(&str) -> bool,
+) -> Result<(System, Vec<Diag>), Vec<Diag>> {
+    let mut d = Diags { text, errors: Vec::new() };
+    let manifest: Manifest = match toml::from_str(text) {
+        Ok(m) => m,
+        Err(e) => {
+            let span = e.span().unwrap_or(0..0);
+            d.at(span, e.message().trim().to_string());
+            return Err(d.errors);
+        }
+    };
+    let mut warnings = Vec::new();
+
+    // System settings.
+    let (mut cleanup, mut tests) = ("recursive-pd".to_string(), Vec::new());
+    if let Some(sys) = &manifest.system {
+        if let Some(c) = &sys.cleanup {
+            if policy_ok(c.get_ref()) {
+                cleanup = c.get_ref().clone();
+            } else {
+                d.at(
+                    c.span(),
+                    format!(
+                        "unknown cleanup policy `{}` (direct-space, recursive-space, direct-pd, recursive-pd, or PD/SPACE depths)",
+                        c.get_ref()
+                    ),
+                );
+            }
+        }
+        tests = sys.tests.iter().map(|t| t.get_ref().clone()).collect();
+    }
+    if manifest.instances.is_empty() {
+        d.at(0..0, "no [[instance]]: a system needs at least one component");
+    }
+
+    // Instances.
+    let mut index: BTreeMap<String, usize> = BTreeMap::new();
+    let mut instances: Vec<Instance> = Vec::new();
+    for inst in &manifest.instances {
+        let def = inst.get_ref();
+        let name = def.name.get_ref();
+        if name.is_empty()
+            || name.len() > 32
+            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            d.at(def.name.span(), format!("instance name `{name}` must be 1 to 32 letters, digits, `_` or `-`"));
+        }
+        if index.insert(name.clone(), instances.len()).is_some() {
+            d.at(def.name.span(), format!("duplicate instance `{name}`"));
+        }
+        let program = def.program.get_ref();
+        if !program_exists(program) {
+            d.at(def.program.span(), format!("unknown program `{program}` (no components/{program}/Cargo.toml)"));
+        }
+        let priority = *def.priority.get_ref();
+        if !(1..=254).contains(&priority) {
+            d.at(
+                def.priority.span(),
+                format!("priority {priority} is out of range 1..=254 (the root task runs at 255)"),
+            );
+        }
+        if let Some(cpu) = &def.cpu {
+            if *cpu.get_ref() != 0 {
+                d.at(
+                    cpu.span(),
+                    format!(
+                        "cpu {} does not exist: the kernel is built single-core (CONFIG_MAX_NUM_NODES 1 in sel4/config/autoconf.h)",
+                        cpu.get_ref()
+                    ),
+                );
+            }
+        }
+        let memory_pages = match &def.memory {
+            None => DEFAULT_MEMORY_PAGES,
+            Some(m) => pages(m.get_ref()).unwrap_or_else(|| {
+                d.at(m.span(), format!("memory `{}` is not a budget like \"512 KiB\" or \"4 MiB\"", m.get_ref()));
+                0
+            }),
+        };
+        let provides = def.provides.as_ref().and_then(|p| match interfaces.get(p.get_ref()) {
+            Some((id, _)) => Some(Provided { interface: p.get_ref().clone(), interface_id: *id, root_badge: 0 }),
+            None => {
+                d.at(p.span(), format!("unknown interface `{}` (not declared in idl/*.idl)", p.get_ref()));
+                None
+            }
+        });
+        if def.uses.len() > MAX_USES {
+            d.at(inst.span(), format!("{} connections used; at most {MAX_USES}", def.uses.len()));
+        }
+        let mut uses = Vec::new();
+        for (use_name, iface) in &def.uses {
+            match interfaces.get(iface.get_ref()) {
+                Some((id, _)) => uses.push(Used {
+                    name: use_name.clone(),
+                    interface: iface.get_ref().clone(),
+                    interface_id: *id,
+                    server: u32::MAX,
+                    badge: 0,
+                    slot: 0,
+                }),
+                None => {
+                    d.at(iface.span(), format!("unknown interface `{}` (not declared in idl/*.idl)", iface.get_ref()))
+                }
+            }
+        }
+        instances.push(Instance {
+            name: name.clone(),
+            program: program.clone(),
+            priority: u8::try_from(priority).unwrap_or(0),
+            memory_pages,
+            stack_pages: 16,
+            provides,
+            uses,
+        });
+    }
+
+    // Connections.
+    let mut next_badge: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut connected: BTreeSet<(usize, String)> = BTreeSet::new();
+    for conn in &manifest.connections {
+        let c = conn.get_ref();
+        let Some((client_name, use_name)) = c.from.get_ref().split_once('.') else {
+            d.at(c.from.span(), format!("`from = \"{}\"` must be `instance.use`", c.from.get_ref()));
+            continue;
+        };
+        let Some(&ci) = index.get(client_name) else {
+            d.at(c.from.span(), format!("unknown instance `{client_name}`"));
+            continue;
+        };
+        let Some(&si) = index.get(c.to.get_ref()) else {
+            d.at(c.to.span(), format!("unknown instance `{}`", c.to.get_ref()));
+            continue;
+        };
+        let Some(ui) = instances[ci].uses.iter().position(|u| u.name == use_name) else {
+            d.at(c.from.span(), format!("instance `{client_name}` has no use named `{use_name}`"));
+            continue;
+        };
+        if ci == si {
+            d.at(
+                c.to.span(),
+                format!("instance `{client_name}` cannot connect to itself (it would call itself and block)"),
+            );
+            continue;
+        }
+        let Some(provided) = instances[si].provides.clone() else {
+            d.at(c.to.span(), format!("instance `{}` provides no interface", c.to.get_ref()));
+            continue;
+        };
+        let used = &instances[ci].uses[ui];
+        if used.interface_id != provided.interface_id {
+            d.at(
+                c.to.span(),
+                format!(
+                    "interface mismatch: `{}` uses `{}` ({:#018x}) but `{}` provides `{}` ({:#018x})",
+                    c.from.get_ref(),
+                    used.interface,
+                    used.interface_id,
+                    c.to.get_ref(),
+                    provided.interface,
+                    provided.interface_id
+                ),
+            );
+            continue;
+        }
+        if !connected.insert((ci, use_name.to_string())) {
+            d.at(c.from.span(), format!("`{}` is connected twice", c.from.get_ref()));
+            continue;
+        }
+        let badge = next_badge.entry(si).or_insert(1);
+        let u = &mut instances[ci].uses[ui];
+        (u.server, u.badge) = (si as u32, *badge);
+        *badge += 1;
+        if instances[ci].priority != instances[si].priority {
+            let (line, col) = position(text, conn.span().start);
+            warnings.push(Diag {
+                line,
+                col,
+                message: format!(
+                    "`{}` (priority {}) and `{}` (priority {}) differ: calls will miss the kernel's IPC fast path",
+                    client_name,
+                    instances[ci].priority,
+                    c.to.get_ref(),
+                    instances[si].priority
+                ),
+            });
+        }
+    }
+    for (inst, def) in instances.iter().zip(&manifest.instances) {
+        for u in &inst.uses {
+            if u.server == u32::MAX {
+                let span = def.get_ref().uses.get(&u.name).map_or(def.span(), |s| s.span());
+                d.at(span, format!("`{}.{}` is not connected to any instance", inst.name, u.name));
+            }
+        }
+    }
+    if !d.errors.is_empty() {
+        d.errors.sort();
+        return Err(d.errors);
+    }
+
+    // Allocation: slots in order of use names; the root's badge after every client's.
+    for (i, inst) in instances.iter_mut().enumerate() {
+        for (k, u) in inst.uses.iter_mut().enumerate() {
+            u.slot = FIRST_USE_SLOT + k as u32;
+        }
+        if let Some(p) = &mut inst.provides {
+            p.root_badge = *next_badge.get(&i).unwrap_or(&1);
+        }
+    }
+    // Start order: servers first (a client's first call then finds its server waiting).
+    let order: Vec<usize> = (0..instances.len())
+        .filter(|i| instances[*i].provides.is_some())
+        .chain((0..instances.len()).filter(|i| instances[*i].provides.is_none()))
+        .collect();
+    let new_index: BTreeMap<usize, u32> = order.iter().enumerate().map(|(n, o)| (*o, n as u32)).collect();
+    let mut ordered: Vec<Instance> = order.iter().map(|o| instances[*o].clone()).collect();
+    for inst in &mut ordered {
+        for u in &mut inst.uses {
+            u.server = new_index[&(u.server as usize)];
+        }
+    }
+    warnings.sort();
+    Ok((System { version: VERSION, instances: ordered, cleanup, tests }, warnings))
+}
+
+/// Every interface of `idl/*.idl`, or the IDL's own diagnostics (`idl/x.idl:LINE:COL: ...`).
+pub fn interfaces(root: &std::path::Path) -> Result<Interfaces, String> {
+    let dir = root.join("idl");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "idl"))
+        .collect();
+    files.sort();
+    let mut out = Interfaces::new();
+    let mut errors = Vec::new();
+    for file in files {
+        let shown = format!("idl/{}", file.file_name().map(|f| f.to_string_lossy()).unwrap_or_default());
+        match cellulos_codegen::load(&file, &shown) {
+            Ok(idl) => {
+                for iface in &idl.interfaces {
+                    // Imported files are loaded again with their importers: the same
+                    // interface twice is fine, two different ones of one name are not.
+                    if let Some((id, other)) = out.get(&iface.name) {
+                        if *id != iface.id {
+                            errors.push(format!(
+                                "{shown}: interface `{}` is declared differently in {other}",
+                                iface.name
+                            ));
+                        }
+                        continue;
+                    }
+                    out.insert(iface.name.clone(), (iface.id, shown.clone()));
+                }
+            }
+            Err(diags) => errors.push(diags.to_string()),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors.join("\n"))
+    }
+}

@@ -1,0 +1,61 @@
+//! `cargo xtask compose`: the manifest checked ([`crate::compose`]), the components built,
+//! and the system folder the root task embeds written (`target/cellulos/system/`).
+
+use std::path::{Path, PathBuf};
+
+use crate::compose::{compose, interfaces};
+use crate::error::{io, Error};
+use crate::kernel::Kernel;
+
+/// Moves `new` over `target` unless they are equal (then `new` is removed): an unchanged
+/// file keeps its time, and cargo does not rebuild the root task.
+pub fn replace_if_changed(new: &Path, target: &Path) -> Result<(), Error> {
+    let same = std::fs::read(target).ok().is_some_and(|old| std::fs::read(new).is_ok_and(|n| n == old));
+    if same {
+        std::fs::remove_file(new).map_err(io(new))
+    } else {
+        std::fs::rename(new, target).map_err(io(target))
+    }
+}
+
+/// Composes `manifest` (shown as `shown` in messages); returns the system folder.
+pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str) -> Result<PathBuf, Error> {
+    let interfaces = interfaces(root).map_err(Error::Tree)?;
+    let text = std::fs::read_to_string(manifest).map_err(io(manifest))?;
+    let components = root.join("components");
+    let exists = |program: &str| {
+        !program.is_empty()
+            && program != "root"
+            && program.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            && components.join(program).join("Cargo.toml").is_file()
+    };
+    let (system, warnings) = match compose(&text, &interfaces, &exists) {
+        Ok(ok) => ok,
+        Err(errors) => {
+            let lines: Vec<String> =
+                errors.iter().map(|d| format!("{shown}:{}:{}: {}", d.line, d.col, d.message)).collect();
+            return Err(Error::Tree(format!("{} error(s) in {shown}:\n{}", errors.len(), lines.join("\n"))));
+        }
+    };
+    for w in &warnings {
+        eprintln!("{shown}:{}:{}: warning: {}", w.line, w.col, w.message);
+    }
+    let dir = root.join("target/cellulos/system");
+    let mut programs: Vec<String> = system.instances.iter().map(|i| i.program.clone()).collect();
+    programs.sort();
+    programs.dedup();
+    crate::sel4_side::build_programs(root, kernel, &programs, &dir)?;
+    let bytes = postcard::to_allocvec(&system).map_err(|e| Error::Tree(format!("encoding the system: {e}")))?;
+    let new = dir.join("system.bin.new");
+    std::fs::write(&new, bytes).map_err(io(&new))?;
+    replace_if_changed(&new, &dir.join("system.bin"))?;
+    let servers = system.instances.iter().filter(|i| i.provides.is_some()).count();
+    let connections: usize = system.instances.iter().map(|i| i.uses.len()).sum();
+    eprintln!(
+        "xtask: composed {} instances ({servers} servers), {connections} connections, cleanup {}: {}",
+        system.instances.len(),
+        system.cleanup,
+        dir.display()
+    );
+    Ok(dir)
+}
