@@ -1,5 +1,5 @@
 //! `cargo xtask compose`: the manifest checked ([`crate::compose`]), the components built,
-//! and the system folder the root task embeds written (`target/cellulos/system/`).
+//! and the system folder the root task embeds written (`target/cellulos/system-<mode>/`).
 
 use std::path::{Path, PathBuf};
 
@@ -18,8 +18,8 @@ pub fn replace_if_changed(new: &Path, target: &Path) -> Result<(), Error> {
     }
 }
 
-/// Composes `manifest` (shown as `shown` in messages); returns the system folder.
-pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str) -> Result<PathBuf, Error> {
+/// Composes `manifest` (shown as `shown` in messages) into the system folder `dir`.
+pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str, dir: &Path) -> Result<PathBuf, Error> {
     let interfaces = interfaces(root).map_err(Error::Tree)?;
     let text = std::fs::read_to_string(manifest).map_err(io(manifest))?;
     let components = root.join("components");
@@ -40,7 +40,7 @@ pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str) -> Result
     for w in &warnings {
         eprintln!("{shown}:{}:{}: warning: {}", w.line, w.col, w.message);
     }
-    let dir = root.join("target/cellulos/system");
+    let dir = dir.to_path_buf();
     let mut programs: Vec<String> = system.instances.iter().map(|i| i.program.clone()).collect();
     programs.sort();
     programs.dedup();

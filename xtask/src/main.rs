@@ -109,11 +109,14 @@ fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Resul
     let kernel = kernel::build(root, args.kernel.tree.as_deref(), false)?;
     // The normal run boots the composed system (compose is incremental: cargo rebuilds only
     // what changed, and unchanged outputs are not rewritten).
-    let system = match mode {
-        Mode::Run => Some(compose_files::run(root, &kernel, &root.join("composition.toml"), "composition.toml")?),
-        Mode::Test | Mode::Bench => None,
+    let (manifest, shown) = match mode {
+        Mode::Run => (root.join("composition.toml"), "composition.toml"),
+        Mode::Test => (root.join("components/tests.toml"), "components/tests.toml"),
+        Mode::Bench => (root.join("components/bench.toml"), "components/bench.toml"),
     };
-    let image = sel4_side::build_root(root, &kernel, mode, filter, system.as_deref())?;
+    let dir = root.join("target/cellulos").join(format!("system-{}", mode.name()));
+    let system = compose_files::run(root, &kernel, &manifest, shown, &dir)?;
+    let image = sel4_side::build_root(root, &kernel, mode, filter, Some(&system))?;
     let name = match mode {
         Mode::Run => "console.log",
         Mode::Test => "test-console.log",
@@ -159,14 +162,15 @@ fn test(root: &Path, args: &BootArgs, filter: Option<&str>) -> Result<(), Error>
     verdict_result(&verdict)
 }
 
-/// `BENCH <name> <mean> <best>` lines, in order.
-fn bench_lines(console: &str) -> Vec<(String, u64, u64)> {
+/// `BENCH <name> <mean> <best> [<baseline>]` lines, in order.
+fn bench_lines(console: &str) -> Vec<(String, u64, u64, Option<String>)> {
     console
         .lines()
         .map(console::clean)
         .filter_map(|l| {
             let mut w = l.strip_prefix("BENCH ")?.split_whitespace();
-            Some((w.next()?.to_string(), w.next()?.parse().ok()?, w.next()?.parse().ok()?))
+            let (name, mean, best) = (w.next()?.to_string(), w.next()?.parse().ok()?, w.next()?.parse().ok()?);
+            Some((name, mean, best, w.next().map(String::from)))
         })
         .collect()
 }
@@ -175,7 +179,7 @@ fn bench(root: &Path, args: &BootArgs) -> Result<(), Error> {
     let (console, verdict) = boot(root, args, Mode::Bench, None)?;
     verdict_result(&verdict)?;
     let lines = bench_lines(&console);
-    let Some((base_name, base, _)) = lines.first().cloned() else {
+    let Some((first, ..)) = lines.first().cloned() else {
         return Err(Error::Tree("the benchmark printed no BENCH lines".into()));
     };
     if let Some(config) =
@@ -185,11 +189,14 @@ fn bench(root: &Path, args: &BootArgs) -> Result<(), Error> {
         let shown: Vec<&str> = config.split_whitespace().filter(|kv| keys.iter().any(|k| kv.starts_with(k))).collect();
         println!("kernel: seL4 5.0 x86_64 (QEMU TCG, -icount shift=0,sleep=off): {}", shown.join(" "));
     }
-    println!("{:<34} {:>12} {:>12} {:>8}", "round trip (TSC cycles)", "mean", "best batch", "ratio");
-    for (name, mean, best) in &lines {
-        println!("{name:<34} {mean:>12} {best:>12} {:>7.2}x", *mean as f64 / base.max(1) as f64);
+    println!("{:<34} {:>10} {:>11} {:>8}  against", "round trip (TSC cycles)", "mean", "best batch", "ratio");
+    for (name, mean, best, baseline) in &lines {
+        let base_name = baseline.clone().unwrap_or_else(|| first.clone());
+        let base = lines.iter().find(|(n, ..)| *n == base_name).map_or(0, |(_, m, ..)| *m);
+        let ratio = *mean as f64 / base.max(1) as f64;
+        println!("{name:<34} {mean:>10} {best:>11} {ratio:>7.2}x  {base_name}");
     }
-    println!("(ratios: mean against {base_name}, the baseline measured in the same boot)");
+    println!("(each ratio: mean against the baseline named, measured in the same boot)");
     Ok(())
 }
 
@@ -209,7 +216,7 @@ fn main() -> ExitCode {
             } else {
                 std::env::current_dir().unwrap_or_default().join(manifest)
             };
-            compose_files::run(&root, &k, &path, &shown).map(|_| ())
+            compose_files::run(&root, &k, &path, &shown, &root.join("target/cellulos/system-run")).map(|_| ())
         }),
         Task::Run { boot: args } => boot(&root, &args, Mode::Run, None).and_then(|(_, v)| verdict_result(&v)),
         Task::Test { boot: args, filter } => test(&root, &args, filter.as_deref()),

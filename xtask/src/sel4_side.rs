@@ -27,7 +27,8 @@ impl Mode {
         }
     }
 
-    fn name(self) -> &'static str {
+    /// `run`, `test` or `bench`.
+    pub fn name(self) -> &'static str {
         match self {
             Mode::Run => "run",
             Mode::Test => "test",

@@ -15,3 +15,11 @@ impl fmt::Write for Console {
         Ok(())
     }
 }
+
+/// The time-stamp counter (under QEMU's `-icount` it counts executed instructions, which is
+/// what makes in-system benchmarks repeat).
+#[inline(always)]
+pub fn rdtsc() -> u64 {
+    // SAFETY: rdtsc reads a counter; it touches no memory.
+    unsafe { core::arch::x86_64::_rdtsc() }
+}

@@ -66,6 +66,12 @@ impl Connection {
         Connection { cptr, interface_id, shared: [] }
     }
 
+    /// The capability's address in this component's CSpace: only for tests that speak raw
+    /// seL4 to a server (malformed messages must get error replies).
+    pub fn raw_cptr(&self) -> Word {
+        self.cptr
+    }
+
     /// The interface id compose checked this connection against.
     pub fn interface_id(&self) -> u64 {
         self.interface_id

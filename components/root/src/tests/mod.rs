@@ -4,6 +4,7 @@
 
 mod ipc;
 mod memory;
+mod system;
 mod threads;
 
 use alloc::string::String;
@@ -38,6 +39,7 @@ const TESTS: &[(&str, Test)] = &[
     ("IPC0003", ipc::cap_transfer),
     ("FAULT0001", threads::fault_is_reported_and_survived),
     ("RECLAIM0001", threads::thousand_thread_cycles),
+    ("SYSTEM0001", system::components_talk_through_generated_stubs),
 ];
 
 /// An error as a test's failure message.

@@ -1,0 +1,82 @@
+//! The in-system test client of the seL4 transport: through the generated counter client it
+//! calls with 0 words, 4 words (registers), 64 and 960 bytes (IPC buffer); it is told apart
+//! from itself on a second connection by badge; it has no capability for an interface it
+//! was not connected to; and raw `seL4_Call`s with malformed messages get error replies
+//! while the server keeps serving. Each check prints `  ok:` or `  FAILED:`; the exit code
+//! is the number of failures (the root task's test reports it).
+#![no_std]
+#![no_main]
+
+use cellulos::runtime::heapless::Vec;
+use cellulos::runtime::status::Status;
+use cellulos_component::__sel4::{syscall, MessageInfo, Word};
+use cellulos_component::sel4_rt::println;
+use cellulos_component::{Component, Error};
+
+mod counter {
+    cellulos::idl!("../../../idl/counter.idl");
+}
+
+use counter::{counter_methods, CounterClient};
+
+struct Checks {
+    failed: u64,
+}
+
+impl Checks {
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            println!("  ok: {what}");
+        } else {
+            self.failed += 1;
+            println!("  FAILED: {what}");
+        }
+    }
+}
+
+fn bytes(n: usize) -> Vec<u8, 952> {
+    (0..n).map(|i| (i % 251) as u8).collect()
+}
+
+cellulos_component::main!(run);
+
+fn run(c: &mut Component) -> Result<u64, Error> {
+    let mut t = Checks { failed: 0 };
+    let first = c.connect("counter")?;
+    let raw = first.raw_cptr();
+    let mut counter = CounterClient::new(first);
+    let mut second = CounterClient::new(c.connect("again")?);
+
+    t.check(counter.total()? == 0, "0 words: a fresh counter's total is 0");
+    t.check(counter.add_four(1, 2, 3, 4)? == 10, "4 words in registers: add_four(1, 2, 3, 4) = 10");
+    let small = bytes(62);
+    let want_small: u64 = small.iter().map(|b| u64::from(*b)).sum();
+    t.check(counter.sum_bytes(small)? == want_small, "64 bytes in the IPC buffer: the sum of 62 bytes");
+    let big = bytes(952);
+    let want_big: u64 = big.iter().map(|b| u64::from(*b)).sum();
+    t.check(counter.sum_bytes(big)? == want_big, "960 bytes (120 words, the most a message holds)");
+    let (a, b) = (counter.whoami()?, second.whoami()?);
+    t.check(a != 0 && b != 0 && a != b, "two connections to one server carry two badges");
+    t.check(second.add(5)? == 15, "both connections reach the same server state");
+    t.check(
+        matches!(c.connect("greeter"), Err(Error::NoSuchConnection)),
+        "no capability for an interface this instance is not connected to",
+    );
+
+    // Raw seL4 with malformed messages: error replies, and the server keeps serving.
+    let call = |label: u32, words: &[Word]| {
+        let mut mrs = [0; 4];
+        mrs[..words.len()].copy_from_slice(words);
+        syscall::call(raw, MessageInfo::new(Word::from(label), 0, 0, words.len() as Word), mrs).info.label()
+    };
+    t.check(call(999, &[]) == Status::UnknownMethod as Word, "an unknown method gets UnknownMethod");
+    t.check(call(counter_methods::ADD, &[]) == Status::Short as Word, "a short message gets Short");
+    t.check(call(counter_methods::TOTAL, &[1, 2]) == Status::Trailing as Word, "trailing words get Trailing");
+    t.check(
+        call(counter_methods::SUM_BYTES, &[u64::MAX]) != Status::Ok as Word,
+        "a length prefix past the message is refused",
+    );
+    t.check(counter.total()? == 15, "the server kept serving, its state intact");
+    println!("probe: {} check(s) failed", t.failed);
+    Ok(t.failed)
+}
