@@ -401,3 +401,108 @@ pub fn interfaces(root: &std::path::Path) -> Result<Interfaces, String> {
         Err(errors.join("\n"))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::{Path, PathBuf};
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    }
+
+    fn exists(p: &str) -> bool {
+        p != "root" && root().join("components").join(p).join("Cargo.toml").is_file()
+    }
+
+    fn fixtures(kind: &str) -> Vec<PathBuf> {
+        let dir = root().join("xtask/tests/compose").join(kind);
+        let mut files: Vec<PathBuf> =
+            std::fs::read_dir(&dir).expect("fixtures").filter_map(|e| e.ok().map(|e| e.path())).collect();
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn every_bad_manifest_fails_with_its_message_at_its_position() {
+        let ifaces = interfaces(&root()).expect("idl");
+        let files = fixtures("bad");
+        assert!(files.len() >= 20, "{} bad fixtures", files.len());
+        let mut wrong = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let expect = text.lines().next().and_then(|l| l.strip_prefix("# expect: ")).expect("# expect: line");
+            let name = file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            match compose(&text, &ifaces, &exists) {
+                Ok(_) => wrong.push(format!("{name}: composed, expected `{expect}`")),
+                Err(errors) => {
+                    let got: Vec<String> =
+                        errors.iter().map(|d| format!("{}:{}: {}", d.line, d.col, d.message)).collect();
+                    if !got.iter().any(|g| g.starts_with(expect)) {
+                        wrong.push(format!("{name}: expected `{expect}`, got {got:#?}"));
+                    }
+                }
+            }
+        }
+        assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    }
+
+    #[test]
+    fn good_manifests_compose_with_exactly_their_warnings() {
+        let ifaces = interfaces(&root()).expect("idl");
+        let mut files = fixtures("good");
+        files.extend(["composition.toml", "components/tests.toml", "components/bench.toml"].map(|f| root().join(f)));
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let (system, warnings) =
+                compose(&text, &ifaces, &exists).unwrap_or_else(|e| panic!("{}: {e:#?}", file.display()));
+            let expected: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# warning: ")).collect();
+            let got: Vec<String> = warnings.iter().map(|d| format!("{}:{}: {}", d.line, d.col, d.message)).collect();
+            assert_eq!(got.len(), expected.len(), "{}: {got:?}", file.display());
+            for (g, e) in got.iter().zip(&expected) {
+                assert!(g.starts_with(e), "{}: {g} vs {e}", file.display());
+            }
+            // Servers start first, and every use names a server with its badge and slot.
+            let first_client =
+                system.instances.iter().position(|i| i.provides.is_none()).unwrap_or(system.instances.len());
+            assert!(system.instances[first_client..].iter().all(|i| i.provides.is_none()), "{}", file.display());
+            for inst in &system.instances {
+                for (k, u) in inst.uses.iter().enumerate() {
+                    let server = &system.instances[u.server as usize];
+                    let provided = server.provides.as_ref().expect("a server");
+                    assert_eq!(provided.interface_id, u.interface_id);
+                    assert!(u.badge >= 1 && u.badge < provided.root_badge);
+                    assert_eq!(u.slot, FIRST_USE_SLOT + k as u32);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_default_system_gives_each_client_of_a_server_its_own_badge() {
+        let text = std::fs::read_to_string(root().join("composition.toml")).expect("read");
+        let (system, _) = compose(&text, &interfaces(&root()).expect("idl"), &exists).expect("composes");
+        let names: Vec<&str> = system.instances.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(names, ["counter", "greeter", "alice", "bob"]);
+        let counter_badges: Vec<u32> = system
+            .instances
+            .iter()
+            .flat_map(|i| i.uses.iter())
+            .filter(|u| u.interface == "counter")
+            .map(|u| u.badge)
+            .collect();
+        assert_eq!(counter_badges, [1, 2]);
+        assert_eq!(system.instances[0].provides.as_ref().map(|p| p.root_badge), Some(3));
+        assert_eq!(system.cleanup, "recursive-pd");
+    }
+
+    #[test]
+    fn positions_and_budgets() {
+        assert_eq!(position("ab\ncd", 4), (2, 2));
+        assert_eq!(pages("4 MiB"), Some(1024));
+        assert_eq!(pages("512 KiB"), Some(128));
+        assert_eq!(pages("1 KiB"), None);
+        assert_eq!(pages("MiB"), None);
+        assert!(policy_ok("inf/0") && policy_ok("direct-space") && !policy_ok("1/x"));
+    }
+}
