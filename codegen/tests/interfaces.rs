@@ -15,7 +15,7 @@ fn interface(file: &str) -> Idl {
     load(&path, &format!("idl/{file}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const FILES: [&str; 9] = [
+const FILES: [&str; 11] = [
     "memory.idl",
     "cpu.idl",
     "pd.idl",
@@ -25,6 +25,9 @@ const FILES: [&str; 9] = [
     "kvstore.idl",
     "vm.idl",
     "test.idl",
+    // The example system's servers.
+    "counter.idl",
+    "greeter.idl",
 ];
 
 #[test]
