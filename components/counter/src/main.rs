@@ -39,6 +39,14 @@ impl CounterServer for Counter {
         Ok(data.iter().map(|b| u64::from(*b)).sum())
     }
 
+    fn sum_large(
+        &mut self,
+        _caller: Badge,
+        data: cellulos::runtime::heapless::Vec<u8, 8192>,
+    ) -> Result<u64, CounterError> {
+        Ok(data.iter().map(|b| u64::from(*b)).sum())
+    }
+
     fn whoami(&mut self, caller: Badge) -> Result<u32, CounterError> {
         Ok(caller)
     }

@@ -1,5 +1,6 @@
 //! The in-system test client of the seL4 transport: through the generated counter client it
-//! calls with 0 words, 4 words (registers), 64 and 960 bytes (IPC buffer); it is told apart
+//! calls with 0 words, 4 words (registers), 64 and 960 bytes (IPC buffer), 1 and 8 KiB (the
+//! connection's shared buffer); it is told apart
 //! from itself on a second connection by badge; it has no capability for an interface it
 //! was not connected to; and raw `seL4_Call`s with malformed messages get error replies
 //! while the server keeps serving. Each check prints `  ok:` or `  FAILED:`; the exit code
@@ -55,6 +56,12 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let big = bytes(952);
     let want_big: u64 = big.iter().map(|b| u64::from(*b)).sum();
     t.check(counter.sum_bytes(big)? == want_big, "960 bytes (120 words, the most a message holds)");
+    let large: Vec<u8, 8192> = (0..1024).map(|i| (i % 251) as u8).collect();
+    let want_large: u64 = large.iter().map(|b| u64::from(*b)).sum();
+    t.check(counter.sum_large(large)? == want_large, "1 KiB through the connection's shared buffer");
+    let huge: Vec<u8, 8192> = (0..8192).map(|i| (i % 7) as u8).collect();
+    let want_huge: u64 = huge.iter().map(|b| u64::from(*b)).sum();
+    t.check(second.sum_large(huge)? == want_huge, "8 KiB on the second connection's own buffer");
     let (a, b) = (counter.whoami()?, second.whoami()?);
     t.check(a != 0 && b != 0 && a != b, "two connections to one server carry two badges");
     t.check(second.add(5)? == 15, "both connections reach the same server state");

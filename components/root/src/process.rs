@@ -12,7 +12,9 @@ use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 
 use sel4::{init, CNode, CapRights, Endpoint, Page, Pml4, Tcb, UserContext, Word};
-use sel4_rt::start::{self, StartInfo, Use, START_INFO_VA, START_MAGIC};
+use sel4_rt::start::{
+    self, Client, StartInfo, Use, CLIENTS_SHARED_VA, SHARED_STRIDE, START_INFO_VA, START_MAGIC, USES_SHARED_VA,
+};
 use xmas_elf::program::Type;
 use xmas_elf::ElfFile;
 
@@ -91,6 +93,9 @@ pub struct Spec<'a> {
     pub provides: Option<(sel4::Cap<Endpoint>, u64, Word)>,
     /// The connections it uses.
     pub uses: &'a [Uses<'a>],
+    /// The badges of its clients, if it is a server (client `j`'s shared buffer is at
+    /// `CLIENTS_SHARED_VA + j * SHARED_STRIDE`).
+    pub clients: &'a [Word],
 }
 
 /// A running process.
@@ -102,6 +107,8 @@ pub struct Process {
     pml4: Object<Pml4>,
     vspace: VSpace,
     frames: Vec<(Object<Page>, Word)>,
+    /// Copies of shared-buffer frames (the root owns the frames) mapped here.
+    shared: Vec<(sel4::Cap<Page>, Word)>,
 }
 
 /// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it.
@@ -148,7 +155,8 @@ impl Process {
             }
         };
         let vspace = VSpace::new(pml4.cap);
-        let mut p = Process { badge: sup.next_badge(), tcb, cnode, pml4, vspace, frames: Vec::new() };
+        let mut p =
+            Process { badge: sup.next_badge(), tcb, cnode, pml4, vspace, frames: Vec::new(), shared: Vec::new() };
         match p.build(k, root_vs, sup, spec, &elf) {
             Ok(()) => Ok(p),
             Err(e) => {
@@ -241,8 +249,16 @@ impl Process {
             provides: 0,
             root_badge: 0,
             use_count: spec.uses.len() as u64,
-            uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0 }; start::MAX_USES],
+            uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0, shared_va: 0 }; start::MAX_USES],
+            client_count: spec.clients.len() as u64,
+            clients: [Client { badge: 0, shared_va: 0 }; start::MAX_CLIENTS],
         };
+        if spec.clients.len() > start::MAX_CLIENTS {
+            return Err(ProcessError::Description("more clients than the start page holds"));
+        }
+        for (j, badge) in spec.clients.iter().enumerate() {
+            info.clients[j] = Client { badge: *badge, shared_va: CLIENTS_SHARED_VA + j as Word * SHARED_STRIDE };
+        }
         if let Some((ep, interface_id, root_badge)) = spec.provides {
             mint(k, SLOT_ENDPOINT, ep.bits(), CapRights::ALL, 0)?;
             (info.endpoint, info.provides, info.root_badge) = (SLOT_ENDPOINT, interface_id, root_badge);
@@ -261,6 +277,7 @@ impl Process {
                 name: start::name(u.name).ok_or(ProcessError::Description("connection name over 32 bytes"))?,
                 interface_id: u.interface_id,
                 cptr: slot,
+                shared_va: USES_SHARED_VA + i as Word * SHARED_STRIDE,
             };
         }
         // 3. Start page, IPC buffer, stack.
@@ -295,9 +312,27 @@ impl Process {
         sel("tcb_write_registers", k.ipc.tcb_write_registers(tcb, true, 0, UserContext::WORDS as Word, &regs))
     }
 
+    /// Maps copies of `frames` (a connection's shared buffer, owned by the caller) from `va`.
+    pub fn map_shared(&mut self, k: &mut Kernel, frames: &[sel4::Cap<Page>], va: Word) -> Result<(), KernelError> {
+        for (i, frame) in frames.iter().enumerate() {
+            let copy = k.mint(*frame, CapRights::READ_WRITE, 0)?;
+            let at = va + i as Word * 4096;
+            if let Err(e) = self.vspace.map(k, copy, at, CapRights::READ_WRITE) {
+                k.delete_cap(copy.bits())?;
+                return Err(e);
+            }
+            self.shared.push((copy, at));
+        }
+        Ok(())
+    }
+
     /// Stops the process and gives back everything it used.
     pub fn delete(mut self, k: &mut Kernel) -> Result<(), KernelError> {
         k.destroy(self.tcb)?;
+        for (copy, va) in core::mem::take(&mut self.shared) {
+            self.vspace.unmap(k, copy, va)?;
+            k.delete_cap(copy.bits())?;
+        }
         for (frame, va) in core::mem::take(&mut self.frames) {
             self.vspace.unmap(k, frame.cap, va)?;
             k.destroy(frame)?;

@@ -8,8 +8,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use cellulos_system::{System, VERSION};
-use sel4::{Endpoint, Word};
+use sel4::{Endpoint, Page, Word};
 use sel4_rt::println;
+use sel4_rt::start::{CLIENTS_SHARED_VA, SHARED_PAGES, SHARED_STRIDE, USES_SHARED_VA};
 
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::{Process, Spec, Uses};
@@ -43,11 +44,43 @@ pub struct Running {
     /// Each instance's process and name (None once it ended and was deleted).
     pub processes: Vec<(String, Option<Process>, bool)>,
     endpoints: Vec<Option<Object<Endpoint>>>,
+    /// The frames of every connection's shared buffer (each end maps copies).
+    buffers: Vec<Object<Page>>,
 }
 
-/// Starts every instance.
+/// Starts every instance; on failure, stops what was started and says why.
 pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &System) -> Result<Running, String> {
-    let mut running = Running { processes: Vec::new(), endpoints: Vec::new() };
+    let mut running = Running { processes: Vec::new(), endpoints: Vec::new(), buffers: Vec::new() };
+    match start_into(&mut running, k, vs, sup, system) {
+        Ok(()) => Ok(running),
+        Err(e) => {
+            if let Err(stop) = running.stop(k) {
+                return Err(alloc::format!("{e}; stopping what had started: {stop}"));
+            }
+            Err(e)
+        }
+    }
+}
+
+fn start_into(
+    running: &mut Running,
+    k: &mut Kernel,
+    vs: &mut VSpace,
+    sup: &mut Supervisor,
+    system: &System,
+) -> Result<(), String> {
+    // Each server's clients in description order: (client, use) -> its index at the server.
+    let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
+        let mut out = Vec::new();
+        for (ci, inst) in system.instances.iter().enumerate() {
+            for (ui, u) in inst.uses.iter().enumerate() {
+                if u.server as usize == s {
+                    out.push((ci, ui, Word::from(u.badge)));
+                }
+            }
+        }
+        out
+    };
     for inst in &system.instances {
         let ep = match &inst.provides {
             Some(_) => Some(k.create::<Endpoint>().map_err(|e| alloc::format!("{}: {e}", inst.name))?),
@@ -76,6 +109,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
             (Some(p), Some(ep)) => Some((ep.cap, p.interface_id, Word::from(p.root_badge))),
             _ => None,
         };
+        let clients: Vec<Word> = clients_of(i).iter().map(|(_, _, b)| *b).collect();
         let spec = Spec {
             name: &inst.name,
             image,
@@ -83,8 +117,13 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
             stack_pages: inst.stack_pages as usize,
             provides,
             uses: &uses,
+            clients: &clients,
         };
-        let p = Process::spawn(k, vs, sup, &spec).map_err(|e| alloc::format!("{}: {e}", inst.name))?;
+        let mut p = Process::spawn(k, vs, sup, &spec).map_err(|e| alloc::format!("{}: {e}", inst.name))?;
+        if let Err(e) = share_buffers(running, k, &mut p, i, inst, &clients_of) {
+            let _ = p.delete(k);
+            return Err(e);
+        }
         println!(
             "cellulos root: started {} ({}, priority {}{})",
             inst.name,
@@ -94,7 +133,36 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         );
         running.processes.push((inst.name.clone(), Some(p), inst.provides.is_some()));
     }
-    Ok(running)
+    Ok(())
+}
+
+/// Each connection of client `i`'s: fresh frames, a copy mapped at each end.
+fn share_buffers(
+    running: &mut Running,
+    k: &mut Kernel,
+    p: &mut Process,
+    i: usize,
+    inst: &cellulos_system::Instance,
+    clients_of: &dyn Fn(usize) -> Vec<(usize, usize, Word)>,
+) -> Result<(), String> {
+    for (ui, u) in inst.uses.iter().enumerate() {
+        let mut frames = Vec::new();
+        for _ in 0..SHARED_PAGES {
+            let f = k.create::<Page>().map_err(|e| alloc::format!("{}: {e}", inst.name))?;
+            frames.push(f.cap);
+            running.buffers.push(f);
+        }
+        let server_at = clients_of(u.server as usize).iter().position(|(c, x, _)| *c == i && *x == ui).unwrap_or(0);
+        let fail = |e: KernelError| alloc::format!("{}: shared buffer: {e}", inst.name);
+        p.map_shared(k, &frames, USES_SHARED_VA + ui as Word * SHARED_STRIDE).map_err(fail)?;
+        let server = running
+            .processes
+            .get_mut(u.server as usize)
+            .and_then(|(_, p, _)| p.as_mut())
+            .ok_or_else(|| alloc::format!("{}: its server is not running", inst.name))?;
+        server.map_shared(k, &frames, CLIENTS_SHARED_VA + server_at as Word * SHARED_STRIDE).map_err(fail)?;
+    }
+    Ok(())
 }
 
 impl Running {
@@ -136,6 +204,9 @@ impl Running {
         }
         for ep in self.endpoints.into_iter().flatten() {
             k.destroy(ep)?;
+        }
+        for frame in self.buffers {
+            k.destroy(frame)?;
         }
         Ok(())
     }

@@ -15,6 +15,8 @@ pub enum Error {
     NoSuchConnection,
     /// `serve` in an instance that provides no interface.
     NotAServer,
+    /// `connect` twice with one name (a connection has one shared buffer).
+    AlreadyConnected,
     /// A call failed (the generated error, as text: each interface has its own type).
     Call(String),
 }
@@ -26,6 +28,7 @@ impl Error {
             Error::BadStartPage => 0xE1,
             Error::NoSuchConnection => 0xE2,
             Error::NotAServer => 0xE3,
+            Error::AlreadyConnected => 0xE5,
             Error::Call(_) => 0xE4,
         }
     }
@@ -37,6 +40,7 @@ impl fmt::Display for Error {
             Error::BadStartPage => f.write_str("no start page: this program was not started by the root task"),
             Error::NoSuchConnection => f.write_str("no such connection in this instance's `uses`"),
             Error::NotAServer => f.write_str("this instance provides no interface to serve"),
+            Error::AlreadyConnected => f.write_str("this connection is already in use"),
             Error::Call(e) => write!(f, "call failed: {e}"),
         }
     }

@@ -37,6 +37,8 @@ pub const EXIT_LABEL: Word = 0x100;
 /// A running component.
 pub struct Component {
     info: &'static StartInfo,
+    /// Which uses have been connected (each shared buffer is handed out once).
+    connected: u32,
 }
 
 impl Component {
@@ -47,7 +49,7 @@ impl Component {
             return Err(Error::BadStartPage);
         }
         transport::init(info.ipc_buffer);
-        Ok(Component { info })
+        Ok(Component { info, connected: 0 })
     }
 
     /// This instance's name in `composition.toml`.
@@ -55,13 +57,15 @@ impl Component {
         name_str(&self.info.name)
     }
 
-    /// The connection named `name` in this instance's `uses`.
-    pub fn connect(&self, name: &str) -> Result<Connection, Error> {
+    /// The connection named `name` in this instance's `uses` (once per name).
+    pub fn connect(&mut self, name: &str) -> Result<Connection, Error> {
         let uses = &self.info.uses[..(self.info.use_count as usize).min(self.info.uses.len())];
-        uses.iter()
-            .find(|u| name_str(&u.name) == name)
-            .map(|u| Connection::new(u.cptr, u.interface_id))
-            .ok_or(Error::NoSuchConnection)
+        let i = uses.iter().position(|u| name_str(&u.name) == name).ok_or(Error::NoSuchConnection)?;
+        if self.connected & (1 << i) != 0 {
+            return Err(Error::AlreadyConnected);
+        }
+        self.connected |= 1 << i;
+        Ok(Connection::new(uses[i].cptr, uses[i].interface_id, uses[i].shared_va))
     }
 
     /// Answers calls on this instance's endpoint with `service` forever.
@@ -69,7 +73,10 @@ impl Component {
         if self.info.endpoint == 0 {
             exit_with(self.info.supervisor, Error::NotAServer.code());
         }
-        serve(self.info.endpoint, service)
+        let n = (self.info.client_count as usize).min(self.info.clients.len());
+        let clients: alloc::vec::Vec<(Word, Word)> =
+            self.info.clients[..n].iter().map(|c| (c.badge, c.shared_va)).collect();
+        serve(self.info.endpoint, &clients, service)
     }
 
     /// Answers every call on this instance's endpoint with an empty reply, with no decoding:

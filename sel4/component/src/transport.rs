@@ -3,9 +3,9 @@
 //! most 4 words and no caps takes the kernel's fast path), words 4-119 in the IPC buffer,
 //! and the badge of the caller's cap says who is calling. Nothing here allocates.
 //!
-//! Not carried yet (each refused with a named [`TransportError::Unsupported`], never
-//! garbled): capabilities in messages, and payloads over 960 bytes (the per-connection
-//! shared frame).
+//! Payloads over 960 bytes go through the connection's shared buffer (frames the root task
+//! maps into both ends), with the byte length in word 0. Not carried yet (refused with a
+//! named [`TransportError::Unsupported`], never garbled): capabilities in messages.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -54,16 +54,29 @@ fn receive_words(msg: &mut Message, r: &Received) {
     msg.caps = [None; 3];
 }
 
-/// A connection to a server: a badged endpoint cap in this component's CSpace.
+/// A connection to a server: a badged endpoint cap in this component's CSpace, and the
+/// shared buffer of the connection.
 pub struct Connection {
     cptr: Word,
     interface_id: u64,
-    shared: [u8; 0],
+    shared: &'static mut [u8],
+}
+
+/// The shared buffer at `va`, or an empty one when there is none.
+fn shared_buffer(va: Word) -> &'static mut [u8] {
+    if va == 0 {
+        return &mut [];
+    }
+    // SAFETY: the root task maps SHARED_PAGES read-write pages at every shared-buffer
+    // address it names in the start page, for the component's whole life; `Component`
+    // hands each one out once (a connection, or the server loop's table), so this is the
+    // only reference to it.
+    unsafe { core::slice::from_raw_parts_mut(va as *mut u8, (sel4_rt::start::SHARED_PAGES * 4096) as usize) }
 }
 
 impl Connection {
-    pub(crate) fn new(cptr: Word, interface_id: u64) -> Connection {
-        Connection { cptr, interface_id, shared: [] }
+    pub(crate) fn new(cptr: Word, interface_id: u64, shared_va: Word) -> Connection {
+        Connection { cptr, interface_id, shared: shared_buffer(shared_va) }
     }
 
     /// The capability's address in this component's CSpace: only for tests that speak raw
@@ -84,8 +97,8 @@ impl Transport for Connection {
         if msg.cap_count() > 0 {
             return Err(TransportError::Unsupported("capabilities in messages on seL4"));
         }
-        if msg.is_shared() {
-            return Err(TransportError::Unsupported("payloads over 960 bytes on seL4"));
+        if msg.is_shared() && self.shared.is_empty() {
+            return Err(TransportError::Unsupported("payloads over 960 bytes without a shared buffer"));
         }
         let info = MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word);
         let r = syscall::call(self.cptr, info, send_words(msg));
@@ -95,15 +108,20 @@ impl Transport for Connection {
     }
 
     fn shared(&mut self) -> &mut [u8] {
-        &mut self.shared
+        self.shared
     }
 }
 
 /// Serves `service` on the endpoint `endpoint` forever: receive, dispatch through the
 /// generated code, reply and wait for the next call in one `seL4_ReplyRecv`.
-pub fn serve<S: Serve>(endpoint: Word, mut service: S) -> ! {
+///
+/// `clients` are (badge, shared buffer address) pairs: a call's payload or reply over 960
+/// bytes goes through the buffer of the connection it came on.
+pub fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], mut service: S) -> ! {
     let mut msg = Message::new(0);
-    let mut shared = [0u8; 0];
+    let mut buffers: alloc::vec::Vec<(Word, &'static mut [u8])> =
+        clients.iter().map(|(badge, va)| (*badge, shared_buffer(*va))).collect();
+    let mut none = [0u8; 0];
     let mut r = syscall::recv(endpoint);
     loop {
         receive_words(&mut msg, &r);
@@ -113,9 +131,13 @@ pub fn serve<S: Serve>(endpoint: Word, mut service: S) -> ! {
             // reply, and the server keeps serving.
             MessageInfo::new(Status::CapCount as Word, 0, 0, 0)
         } else {
-            let mut ctx = ServeCtx::new(&mut shared, 0);
+            let shared: &mut [u8] = match buffers.iter_mut().find(|(b, _)| *b == r.badge) {
+                Some((_, buf)) => buf,
+                None => &mut none,
+            };
+            let mut ctx = ServeCtx::new(shared, 0);
             service.serve(&mut ctx, &mut msg);
-            if msg.cap_count() > 0 || msg.is_shared() {
+            if msg.cap_count() > 0 {
                 MessageInfo::new(Status::Overflow as Word, 0, 0, 0)
             } else {
                 MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word)

@@ -8,8 +8,18 @@ pub const START_INFO_VA: u64 = 0x7000_0000;
 pub const START_MAGIC: u64 = 0x7472_5374_6c6c_6543;
 /// Connections a component may use, at most.
 pub const MAX_USES: usize = 16;
+/// Clients one server may have, at most.
+pub const MAX_CLIENTS: usize = 16;
 /// Bytes of a name.
 pub const NAME_BYTES: usize = 32;
+/// Pages of each connection's shared buffer (64 KiB, as the host loopback's).
+pub const SHARED_PAGES: u64 = 16;
+/// Where a client's shared buffer for its use `i` is: `USES_SHARED_VA + i * SHARED_STRIDE`.
+pub const USES_SHARED_VA: u64 = 0x7100_0000;
+/// Where a server's shared buffer with its client `j` is.
+pub const CLIENTS_SHARED_VA: u64 = 0x7200_0000;
+/// Distance between two shared buffers (a guard gap after each).
+pub const SHARED_STRIDE: u64 = 0x10_0000;
 
 /// A name, zero-padded.
 pub type Name = [u8; NAME_BYTES];
@@ -37,6 +47,18 @@ pub struct Use {
     pub interface_id: u64,
     /// The badged endpoint cap (Write+Grant) in the component's CSpace.
     pub cptr: u64,
+    /// The connection's shared buffer ([`SHARED_PAGES`] pages, read-write).
+    pub shared_va: u64,
+}
+
+/// One client of a server.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct Client {
+    /// The badge its calls carry.
+    pub badge: u64,
+    /// The shared buffer of that connection in the server.
+    pub shared_va: u64,
 }
 
 /// The start page.
@@ -61,4 +83,8 @@ pub struct StartInfo {
     pub use_count: u64,
     /// The connections it uses.
     pub uses: [Use; MAX_USES],
+    /// How many of `clients` are set.
+    pub client_count: u64,
+    /// Its clients, if it is a server.
+    pub clients: [Client; MAX_CLIENTS],
 }
