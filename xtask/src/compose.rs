@@ -31,10 +31,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 /// Slot of a client's first connection cap (the root task's process layout: 1 supervisor,
-/// 2 own endpoint).
-pub const FIRST_USE_SLOT: u32 = 3;
+/// 2 own endpoint, 3 own CNode).
+pub const FIRST_USE_SLOT: u32 = 4;
 /// Connections one instance may use (the start page's room).
 pub const MAX_USES: usize = 16;
+/// Stack pages of every component (256 KiB: generated dispatch keeps bounded buffers, up to
+/// the largest `Bytes<N>`, on the stack).
+const STACK_PAGES: u32 = 64;
 /// Default memory budget.
 const DEFAULT_MEMORY_PAGES: u32 = 256;
 
@@ -247,7 +250,7 @@ pub fn compose(
             program: program.clone(),
             priority: u8::try_from(priority).unwrap_or(0),
             memory_pages,
-            stack_pages: 16,
+            stack_pages: STACK_PAGES,
             provides,
             uses,
         });

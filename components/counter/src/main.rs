@@ -3,6 +3,7 @@
 #![no_std]
 #![no_main]
 
+use cellulos::runtime::server::{Held, New, ObjectId};
 use cellulos::runtime::Badge;
 use cellulos_component::{Component, Error};
 
@@ -14,7 +15,12 @@ use counter::{CounterError, CounterServer, CounterService};
 
 struct Counter {
     total: u64,
+    /// The space its tallies live in, and the tallies (None once closed).
+    space: ObjectId,
+    tallies: alloc::vec::Vec<Option<u64>>,
 }
+
+extern crate alloc;
 
 impl CounterServer for Counter {
     fn add(&mut self, _caller: Badge, n: u64) -> Result<u64, CounterError> {
@@ -47,6 +53,23 @@ impl CounterServer for Counter {
         Ok(data.iter().map(|b| u64::from(*b)).sum())
     }
 
+    fn open_tally(&mut self, _caller: Badge, start: u64) -> Result<New<counter::resources::TALLY>, CounterError> {
+        self.tallies.push(Some(start));
+        Ok(New::resource(self.tallies.len() as u64 - 1, self.space))
+    }
+
+    fn bump(&mut self, _caller: Badge, tally: Held<counter::resources::TALLY>) -> Result<u64, CounterError> {
+        let t = self.tallies.get_mut(tally.key as usize).and_then(|t| t.as_mut()).ok_or(CounterError::NoSuchTally)?;
+        *t += 1;
+        Ok(*t)
+    }
+
+    fn close(&mut self, _caller: Badge, tally: Held<counter::resources::TALLY>) -> Result<(), CounterError> {
+        let t = self.tallies.get_mut(tally.key as usize).ok_or(CounterError::NoSuchTally)?;
+        *t = None;
+        Ok(())
+    }
+
     fn whoami(&mut self, caller: Badge) -> Result<u32, CounterError> {
         Ok(caller)
     }
@@ -55,6 +78,10 @@ impl CounterServer for Counter {
 cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
-    let service = CounterService::new(Counter { total: 0 }, c.root_badge());
+    let mut service =
+        CounterService::new(Counter { total: 0, space: ObjectId(0), tallies: alloc::vec::Vec::new() }, c.root_badge());
+    // The COUNTER space it serves, held by the server itself (badge 0 is no client's).
+    let (space, _) = service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
+    service.server.space = space;
     c.serve(service)
 }

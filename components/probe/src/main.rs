@@ -62,6 +62,16 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let huge: Vec<u8, 8192> = (0..8192).map(|i| (i % 7) as u8).collect();
     let want_huge: u64 = huge.iter().map(|b| u64::from(*b)).sum();
     t.check(second.sum_large(huge)? == want_huge, "8 KiB on the second connection's own buffer");
+    // Capabilities: a new resource comes back as a cap; borrowed, it arrives as its badge.
+    let tally = counter.open_tally(41)?;
+    t.check(counter.bump(&tally)? == 42, "a returned capability, borrowed back: bump = 42");
+    t.check(counter.bump(&tally)? == 43, "the same capability again: bump = 43");
+    let other = counter.open_tally(0)?;
+    t.check(counter.bump(&other)? == 1 && counter.bump(&tally)? == 44, "two capabilities name two tallies");
+    t.check(second.bump(&tally).is_err(), "a capability used on another connection is not its holder's");
+    counter.close(tally)?;
+    t.check(counter.bump(&tally).is_err(), "a closed (revoked) capability is refused");
+    t.check(counter.bump(&other)? == 2, "the other tally lives on");
     let (a, b) = (counter.whoami()?, second.whoami()?);
     t.check(a != 0 && b != 0 && a != b, "two connections to one server carry two badges");
     t.check(second.add(5)? == 15, "both connections reach the same server state");

@@ -4,8 +4,9 @@
 //! endpoint is a badged cap to the root's supervisor endpoint. This is the internal API the
 //! PD server of issue 6 serves; deleting a process gives every object back.
 //!
-//! The child's CSpace: slot 1 its supervisor cap, slot 2 its own endpoint (a server), then
-//! one slot per connection it uses. A CPtr in the child is a slot number: the CNode's guard
+//! The child's CSpace: slot 1 its supervisor cap, slot 2 its own endpoint (a server), slot 3
+//! its own CNode, then one slot per connection it uses (the slots compose allocated); the
+//! rest is the component's for caps it receives and mints. A CPtr in the child is a slot number: the CNode's guard
 //! covers the remaining bits.
 
 use alloc::collections::BTreeMap;
@@ -28,12 +29,16 @@ const CNODE_RADIX: u8 = 10;
 pub const SLOT_SUPERVISOR: Word = 1;
 /// Child slot of its own endpoint.
 pub const SLOT_ENDPOINT: Word = 2;
-/// Child slot of its first connection.
-pub const SLOT_FIRST_USE: Word = 3;
+/// Child slot of a cap to its own CNode.
+pub const SLOT_CNODE: Word = 3;
+/// Child slot of its first connection (compose's `FIRST_USE_SLOT`).
+pub const SLOT_FIRST_USE: Word = 4;
 /// The IPC buffer, right after the start page.
 const IPC_BUFFER_VA: Word = START_INFO_VA + 0x1000;
-/// The stack's top; it grows down from here.
-const STACK_TOP: Word = START_INFO_VA + 0x10_0000;
+/// The stack's top; it grows down from here (at most 256 pages, above the image).
+const STACK_TOP: Word = START_INFO_VA;
+/// The most stack pages a process may have.
+const MAX_STACK_PAGES: usize = 256;
 /// Where the root maps a child's frame while it fills it (PML4 entry 2 of the root).
 const SCRATCH_VA: Word = 0x100_0000_0000 + 0x4000_0000;
 
@@ -77,6 +82,8 @@ pub struct Uses<'a> {
     pub endpoint: sel4::Cap<Endpoint>,
     /// The badge this client's calls carry (< 2^28, non-zero).
     pub badge: Word,
+    /// The slot compose gave the cap in the client's CSpace.
+    pub slot: Word,
 }
 
 /// What to start.
@@ -204,7 +211,8 @@ impl Process {
                 continue;
             }
             let (va, mem, file, off) = (ph.virtual_addr(), ph.mem_size(), ph.file_size(), ph.offset());
-            if va >= START_INFO_VA || va.checked_add(mem).is_none_or(|end| end > START_INFO_VA) || file > mem {
+            let limit = STACK_TOP - (MAX_STACK_PAGES as Word + 1) * 4096;
+            if va.checked_add(mem).is_none_or(|end| end > limit) || file > mem {
                 return Err(ProcessError::Image("a segment outside the program area"));
             }
             if off.checked_add(file).is_none_or(|end| end > spec.image.len() as u64) {
@@ -240,6 +248,9 @@ impl Process {
                 .map_err(|e| KernelError::Sel4("cnode_mint (child)", e))
         };
         mint(k, SLOT_SUPERVISOR, sup.endpoint().bits(), CapRights::WRITE_GRANT, self.badge)?;
+        // Its own CNode, with guard 0 (the badge of a CNode mint is its guard).
+        mint(k, SLOT_CNODE, self.cnode.cap.bits(), CapRights::ALL, 0)?;
+        let first_free = spec.uses.iter().map(|u| u.slot + 1).max().unwrap_or(SLOT_FIRST_USE).max(SLOT_FIRST_USE);
         let mut info = StartInfo {
             magic: START_MAGIC,
             name: start::name(spec.name).ok_or(ProcessError::Description("instance name over 32 bytes"))?,
@@ -248,6 +259,9 @@ impl Process {
             endpoint: 0,
             provides: 0,
             root_badge: 0,
+            cnode: SLOT_CNODE,
+            cnode_bits: Word::from(CNODE_RADIX),
+            free_slots: [first_free, 1 << CNODE_RADIX],
             use_count: spec.uses.len() as u64,
             uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0, shared_va: 0 }; start::MAX_USES],
             client_count: spec.clients.len() as u64,
@@ -270,7 +284,10 @@ impl Process {
             if u.badge == 0 || u.badge >> sel4::BADGE_BITS != 0 {
                 return Err(ProcessError::Description("a connection badge of 0 or over 28 bits"));
             }
-            let slot = SLOT_FIRST_USE + i as Word;
+            let slot = u.slot;
+            if !(SLOT_FIRST_USE..1 << CNODE_RADIX).contains(&slot) {
+                return Err(ProcessError::Description("a connection slot outside the component's CSpace"));
+            }
             // Write+Grant: a Call through a cap without Grant never gets its reply in 5.0.
             mint(k, slot, u.endpoint.bits(), CapRights::WRITE_GRANT, u.badge)?;
             info.uses[i] = Use {
@@ -290,6 +307,9 @@ impl Process {
             page[..bytes].copy_from_slice(src);
         })?;
         self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, |_| {})?;
+        if spec.stack_pages == 0 || spec.stack_pages > MAX_STACK_PAGES {
+            return Err(ProcessError::Description("stack pages out of range 1..=256"));
+        }
         for i in 1..=spec.stack_pages as Word {
             self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, |_| {})?;
         }

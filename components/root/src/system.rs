@@ -103,6 +103,7 @@ fn start_into(
                 interface_id: u.interface_id,
                 endpoint: ep.cap,
                 badge: Word::from(u.badge),
+                slot: Word::from(u.slot),
             });
         }
         let provides = match (&inst.provides, &running.endpoints[i]) {

@@ -8,7 +8,8 @@
 //! }
 //! ```
 //!
-//! [`main!`] defines the entry: a stack, a heap, the start page the root task mapped
+//! [`main!`] defines the entry: on the stack the root task mapped (with an unmapped gap
+//! below it, so an overflow is a reported fault), a heap, the start page the root task mapped
 //! ([`sel4_rt::start`]), then the function; its `Ok` value is the exit code. A server ends
 //! in [`Component::serve`], which answers calls with the generated service forever.
 //!
@@ -23,10 +24,11 @@ mod transport;
 
 pub use error::Error;
 pub use sel4_rt;
-pub use transport::{serve, Connection};
+pub use transport::Connection;
 
 use sel4::{MessageInfo, Word};
 use sel4_rt::start::{name_str, StartInfo, START_MAGIC};
+use transport::serve;
 
 /// Bytes of each component's heap.
 pub const HEAP_BYTES: usize = 1 << 20;
@@ -39,7 +41,12 @@ pub struct Component {
     info: &'static StartInfo,
     /// Which uses have been connected (each shared buffer is handed out once).
     connected: u32,
+    /// The next free slot of the CNode not yet handed to a connection or the server loop.
+    next_slot: Word,
 }
+
+/// Slots each connection gets for the caps returned to it.
+const SLOTS_PER_CONNECTION: Word = 64;
 
 impl Component {
     /// Reads the start page (called by [`main!`]).
@@ -49,7 +56,8 @@ impl Component {
             return Err(Error::BadStartPage);
         }
         transport::init(info.ipc_buffer);
-        Ok(Component { info, connected: 0 })
+        transport::init_cnode(info.cnode, info.cnode_bits);
+        Ok(Component { info, connected: 0, next_slot: info.free_slots[0] })
     }
 
     /// This instance's name in `composition.toml`.
@@ -65,7 +73,10 @@ impl Component {
             return Err(Error::AlreadyConnected);
         }
         self.connected |= 1 << i;
-        Ok(Connection::new(uses[i].cptr, uses[i].interface_id, uses[i].shared_va))
+        let first = self.next_slot;
+        self.next_slot = (first + SLOTS_PER_CONNECTION).min(self.info.free_slots[1]);
+        let slots = transport::Slots::new(first, self.next_slot);
+        Ok(Connection::new(uses[i].cptr, uses[i].interface_id, uses[i].shared_va, slots))
     }
 
     /// Answers calls on this instance's endpoint with `service` forever.
@@ -76,7 +87,8 @@ impl Component {
         let n = (self.info.client_count as usize).min(self.info.clients.len());
         let clients: alloc::vec::Vec<(Word, Word)> =
             self.info.clients[..n].iter().map(|c| (c.badge, c.shared_va)).collect();
-        serve(self.info.endpoint, &clients, service)
+        let slots = transport::Slots::new(self.next_slot, self.info.free_slots[1]);
+        serve(self.info.endpoint, &clients, slots, service)
     }
 
     /// Answers every call on this instance's endpoint with an empty reply, with no decoding:
@@ -135,7 +147,7 @@ macro_rules! main {
                 }
             }
         }
-        $crate::sel4_rt::entry!(__component_start, 64 * 1024);
+        $crate::sel4_rt::entry_on_given_stack!(__component_start);
 
         #[panic_handler]
         fn __panic(info: &::core::panic::PanicInfo<'_>) -> ! {

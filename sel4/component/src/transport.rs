@@ -4,8 +4,15 @@
 //! and the badge of the caller's cap says who is calling. Nothing here allocates.
 //!
 //! Payloads over 960 bytes go through the connection's shared buffer (frames the root task
-//! maps into both ends), with the byte length in word 0. Not carried yet (refused with a
-//! named [`TransportError::Unsupported`], never garbled): capabilities in messages.
+//! maps into both ends), with the byte length in word 0.
+//!
+//! Capabilities: a client's `Cap::Endpoint` names the cap by its slot in the client's CSpace
+//! (`badge` holds the slot there; the client never learns a badge). A cap to the server's
+//! own endpoint arrives unwrapped, as its badge (`Cap::Unwrapped`); a server's reply cap
+//! (`ServeCtx::mint`) is minted from its endpoint with that badge, Write+Grant, into a slot
+//! it keeps (so a later revocation deletes the client's copy), and lands in the client's
+//! receive slot. Not carried yet (an error reply or a named [`TransportError::Unsupported`],
+//! never garbled): a cap to a third server's object.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -13,7 +20,7 @@ use cellulos::runtime::limits::REGISTER_WORDS;
 use cellulos::runtime::server::{Serve, ServeCtx};
 use cellulos::runtime::status::Status;
 use cellulos::runtime::transport::check;
-use cellulos::runtime::{Message, Transport, TransportError};
+use cellulos::runtime::{Badge, Cap, Message, Transport, TransportError};
 use sel4::syscall::{self, Received};
 use sel4::{IpcBuffer, MessageInfo, Word};
 
@@ -42,6 +49,45 @@ fn send_words(msg: &Message) -> [Word; 4] {
     [msg.words[0], msg.words[1], msg.words[2], msg.words[3]]
 }
 
+/// Where this component's CNode is for its own cap operations: (cptr, depth in bits).
+static CNODE: AtomicU64 = AtomicU64::new(0);
+static CNODE_BITS: AtomicU64 = AtomicU64::new(0);
+
+pub(crate) fn init_cnode(cnode: Word, bits: Word) {
+    CNODE.store(cnode, Ordering::Relaxed);
+    CNODE_BITS.store(bits, Ordering::Relaxed);
+}
+
+fn cnode() -> (sel4::Cap<sel4::CNode>, u8) {
+    (sel4::Cap::from_bits(CNODE.load(Ordering::Relaxed)), CNODE_BITS.load(Ordering::Relaxed) as u8)
+}
+
+/// Slots `[next, end)` of this component's CNode.
+pub(crate) struct Slots {
+    next: Word,
+    end: Word,
+    free: alloc::vec::Vec<Word>,
+}
+
+impl Slots {
+    pub(crate) fn new(first: Word, end: Word) -> Slots {
+        Slots { next: first, end, free: alloc::vec::Vec::new() }
+    }
+
+    fn alloc(&mut self) -> Option<Word> {
+        self.free.pop().or_else(|| {
+            (self.next < self.end).then(|| {
+                self.next += 1;
+                self.next - 1
+            })
+        })
+    }
+
+    fn release(&mut self, slot: Word) {
+        self.free.push(slot);
+    }
+}
+
 /// A received message into `msg`.
 fn receive_words(msg: &mut Message, r: &Received) {
     msg.label = r.info.label() as u32;
@@ -60,6 +106,9 @@ pub struct Connection {
     cptr: Word,
     interface_id: u64,
     shared: &'static mut [u8],
+    /// Where received caps go; one slot is always ready for the next.
+    slots: Slots,
+    receive: Option<Word>,
 }
 
 /// The shared buffer at `va`, or an empty one when there is none.
@@ -75,8 +124,9 @@ fn shared_buffer(va: Word) -> &'static mut [u8] {
 }
 
 impl Connection {
-    pub(crate) fn new(cptr: Word, interface_id: u64, shared_va: Word) -> Connection {
-        Connection { cptr, interface_id, shared: shared_buffer(shared_va) }
+    pub(crate) fn new(cptr: Word, interface_id: u64, shared_va: Word, mut slots: Slots) -> Connection {
+        let receive = slots.alloc();
+        Connection { cptr, interface_id, shared: shared_buffer(shared_va), slots, receive }
     }
 
     /// The capability's address in this component's CSpace: only for tests that speak raw
@@ -94,16 +144,42 @@ impl Connection {
 impl Transport for Connection {
     fn call(&mut self, msg: &mut Message) -> Result<(), TransportError> {
         check(msg)?;
-        if msg.cap_count() > 0 {
-            return Err(TransportError::Unsupported("capabilities in messages on seL4"));
-        }
         if msg.is_shared() && self.shared.is_empty() {
             return Err(TransportError::Unsupported("payloads over 960 bytes without a shared buffer"));
         }
-        let info = MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word);
+        // Caps to send (by slot), and the slot a returned cap lands in.
+        let mut caps = [0 as Word; 3];
+        let mut n = 0;
+        for cap in msg.caps.iter().flatten() {
+            match *cap {
+                Cap::Endpoint { badge: slot, .. } => {
+                    caps[n] = Word::from(slot);
+                    n += 1;
+                }
+                Cap::Unwrapped(_) => return Err(TransportError::DeadCapability),
+            }
+        }
+        let receive = self.receive.ok_or(TransportError::Unsupported("no free slot for a returned capability"))?;
+        let (cnode, bits) = cnode();
+        with_ipc(|ipc| {
+            if n > 0 {
+                ipc.caps_or_badges = caps;
+            }
+            ipc.set_receive_slot(cnode.bits(), receive, Word::from(bits));
+        });
+        let info = MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word);
         let r = syscall::call(self.cptr, info, send_words(msg));
         receive_words(msg, &r);
         msg.badge = 0;
+        if r.info.extra_caps() > 0 {
+            if r.info.caps_unwrapped() & 1 != 0 {
+                // Only a server's own objects come back, and never unwrapped to a client.
+                return Err(TransportError::DeadCapability);
+            }
+            let slot = Badge::try_from(receive).map_err(|_| TransportError::BadBadge)?;
+            msg.caps[0] = Some(Cap::Endpoint { endpoint: self.cptr as u32, badge: slot });
+            self.receive = self.slots.alloc();
+        }
         Ok(())
     }
 
@@ -117,7 +193,10 @@ impl Transport for Connection {
 ///
 /// `clients` are (badge, shared buffer address) pairs: a call's payload or reply over 960
 /// bytes goes through the buffer of the connection it came on.
-pub fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], mut service: S) -> ! {
+pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: Slots, mut service: S) -> ! {
+    let mut slots = slots;
+    // Caps minted for clients, by badge: kept so that revoking a badge deletes every copy.
+    let mut minted: alloc::vec::Vec<(Badge, Word)> = alloc::vec::Vec::new();
     let mut msg = Message::new(0);
     let mut buffers: alloc::vec::Vec<(Word, &'static mut [u8])> =
         clients.iter().map(|(badge, va)| (*badge, shared_buffer(*va))).collect();
@@ -126,9 +205,19 @@ pub fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], mut service: S)
     loop {
         receive_words(&mut msg, &r);
         msg.badge = r.badge as cellulos::runtime::Badge;
-        let reply = if r.info.extra_caps() > 0 {
-            // Decoding trusts nothing: a capability this transport cannot take is an error
-            // reply, and the server keeps serving.
+        let caps = r.info.extra_caps();
+        let unwrapped = r.info.caps_unwrapped();
+        let all_ours = (0..caps).all(|i| unwrapped & (1 << i) != 0);
+        if all_ours {
+            with_ipc(|ipc| {
+                for i in 0..caps {
+                    msg.caps[i] = Some(Cap::Unwrapped(ipc.caps_or_badges[i] as Badge));
+                }
+            });
+        }
+        let reply = if !all_ours {
+            // Decoding trusts nothing: a capability this transport cannot take (another
+            // server's object) is an error reply, and the server keeps serving.
             MessageInfo::new(Status::CapCount as Word, 0, 0, 0)
         } else {
             let shared: &mut [u8] = match buffers.iter_mut().find(|(b, _)| *b == r.badge) {
@@ -137,13 +226,61 @@ pub fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], mut service: S)
             };
             let mut ctx = ServeCtx::new(shared, 0);
             service.serve(&mut ctx, &mut msg);
-            if msg.cap_count() > 0 {
-                MessageInfo::new(Status::Overflow as Word, 0, 0, 0)
-            } else {
-                MessageInfo::new(Word::from(msg.label), 0, 0, msg.len as Word)
+            for badge in ctx.take_revoked() {
+                revoke(&mut minted, &mut slots, badge);
+            }
+            match mint_reply_caps(&msg, &mut minted, &mut slots, endpoint) {
+                Ok(n) => MessageInfo::new(Word::from(msg.label), 0, n, msg.len as Word),
+                Err(status) => MessageInfo::new(status as Word, 0, 0, 0),
             }
         };
         let mrs = if reply.length() > 0 { send_words(&msg) } else { [0; 4] };
         r = syscall::reply_recv(endpoint, reply, mrs);
+        msg.caps = [None; 3];
     }
+}
+
+/// Mints the reply's caps (badges of this server's objects) into kept slots and names them
+/// in the IPC buffer; returns how many. Runs before the reply's words go into the IPC
+/// buffer: the mint invocation itself uses it.
+fn mint_reply_caps(
+    msg: &Message,
+    minted: &mut alloc::vec::Vec<(Badge, Word)>,
+    slots: &mut Slots,
+    endpoint: Word,
+) -> Result<Word, Status> {
+    let (cnode, bits) = cnode();
+    let mut out = [0 as Word; 3];
+    let mut n = 0;
+    for cap in msg.caps.iter().flatten() {
+        let Cap::Endpoint { badge, .. } = *cap else { return Err(Status::CapCount) };
+        let slot = slots.alloc().ok_or(Status::NoHandles)?;
+        let rights = sel4::CapRights::WRITE_GRANT;
+        let r = with_ipc(|ipc| ipc.cnode_mint(cnode, slot, bits, cnode, endpoint, bits, rights, Word::from(badge)));
+        if r.is_err() {
+            slots.release(slot);
+            return Err(Status::NoHandles);
+        }
+        minted.push((badge, slot));
+        out[n] = slot;
+        n += 1;
+    }
+    with_ipc(|ipc| ipc.caps_or_badges = out);
+    Ok(n as Word)
+}
+
+/// Revokes and deletes every cap minted with `badge` (the clients' copies go with them).
+fn revoke(minted: &mut alloc::vec::Vec<(Badge, Word)>, slots: &mut Slots, badge: Badge) {
+    let (cnode, bits) = cnode();
+    minted.retain(|(b, slot)| {
+        if *b != badge {
+            return true;
+        }
+        with_ipc(|ipc| {
+            let _ = ipc.cnode_revoke(cnode, *slot, bits);
+            let _ = ipc.cnode_delete(cnode, *slot, bits);
+        });
+        slots.release(*slot);
+        false
+    });
 }

@@ -53,6 +53,29 @@ macro_rules! entry {
     };
 }
 
+/// Defines `_start` for a program whose creator gave it a stack (components: the root task
+/// maps one below the start page, with an unmapped gap under it so an overflow faults
+/// instead of overwriting data): aligns it and calls `$main(rdi)`, which must not return.
+#[macro_export]
+macro_rules! entry_on_given_stack {
+    ($main:path) => {
+        extern "C" fn __cellulos_main(arg: $crate::sel4::Word) -> ! {
+            $main(arg)
+        }
+        ::core::arch::global_asm!(
+            ".section .text._start,\"ax\",@progbits",
+            ".global _start",
+            "_start:",
+            "    and rsp, -16",
+            "    xor ebp, ebp",
+            "    call {main}",
+            "2:  ud2",
+            "    jmp 2b",
+            main = sym __cellulos_main,
+        );
+    };
+}
+
 /// `print!` on the kernel's debug console.
 #[macro_export]
 macro_rules! print {

@@ -79,6 +79,13 @@ pub struct StartInfo {
     pub provides: u64,
     /// The badge the root calls it with (`export_model` is the root's alone).
     pub root_badge: u64,
+    /// A cap to its own CNode (guard 0: slot indexes go with depth `cnode_bits`), for the
+    /// caps it mints and receives.
+    pub cnode: u64,
+    /// Its CNode's size in bits.
+    pub cnode_bits: u64,
+    /// Free slots `[first, end)` of its CNode, for received and minted caps.
+    pub free_slots: [u64; 2],
     /// How many of `uses` are set.
     pub use_count: u64,
     /// The connections it uses.
