@@ -170,7 +170,14 @@ impl Running {
     /// Waits until every client has ended; returns how many ended badly (a fault, a non-zero
     /// exit, or a server that ended while serving).
     pub fn supervise(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<usize, KernelError> {
-        let mut bad = 0;
+        let ends = self.supervise_ends(k, sup)?;
+        Ok(ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count())
+    }
+
+    /// Waits until every client has ended; returns how each instance that ended did, in
+    /// order: (name, how, whether it was a server).
+    pub fn supervise_ends(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<Vec<(String, Ended, bool)>, KernelError> {
+        let mut ends = Vec::new();
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, ended) = sup.wait(k);
             let Some(entry) = self.processes.iter_mut().find(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
@@ -180,20 +187,15 @@ impl Running {
             };
             match ended {
                 Ended::Exited(0) if !entry.2 => println!("cellulos root: {} exited", entry.0),
-                Ended::Exited(code) => {
-                    bad += 1;
-                    println!("cellulos root: {} exited with code {code:#x}", entry.0);
-                }
-                Ended::Faulted(f) => {
-                    bad += 1;
-                    println!("cellulos root: {} faulted: {f}", entry.0);
-                }
+                Ended::Exited(code) => println!("cellulos root: {} exited with code {code:#x}", entry.0),
+                Ended::Faulted(f) => println!("cellulos root: {} faulted: {f}", entry.0),
             }
+            ends.push((entry.0.clone(), ended, entry.2));
             if let Some(p) = entry.1.take() {
                 p.delete(k)?;
             }
         }
-        Ok(bad)
+        Ok(ends)
     }
 
     /// Deletes every process still running and every endpoint.

@@ -80,5 +80,15 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         "raw_120w",
         measure(|| counter.sum_bytes(big.clone()).map(|_| ()).map_err(Error::from))?,
     );
+    // One capability: a borrowed handle (unwrapped to its badge at the server) against a
+    // raw call carrying a cap to the raw server's own endpoint (unwrapped the same way).
+    let tally = counter.open_tally(0)?;
+    let raw_cap = move || {
+        cellulos_component::with_caps(&[raw]);
+        syscall::call(raw, MessageInfo::new(1, 0, 1, 1), [7; 4]);
+        Ok(())
+    };
+    report("raw_1w_1cap", "raw_1w_1cap", measure(raw_cap)?);
+    report("stub_1cap_bump", "raw_1w_1cap", measure(|| counter.bump(&tally).map(|_| ()).map_err(Error::from))?);
     Ok(0)
 }

@@ -115,6 +115,12 @@ impl Component {
     }
 }
 
+/// Names `caps` (addresses in this component's CSpace) as the next message's extra caps:
+/// only for benchmarks and tests that speak raw seL4 (the stubs' transport does this itself).
+pub fn with_caps(caps: &[Word]) {
+    transport::set_caps(caps);
+}
+
 /// Tells the supervisor this component is done; it never returns (the root deletes it).
 fn exit_with(supervisor: Word, code: Word) -> ! {
     loop {

@@ -40,6 +40,15 @@ fn with_ipc<R>(f: impl FnOnce(&mut IpcBuffer) -> R) -> R {
     f(unsafe { &mut *p })
 }
 
+/// The next message's extra caps, by address.
+pub(crate) fn set_caps(caps: &[Word]) {
+    with_ipc(|ipc| {
+        for (slot, cap) in ipc.caps_or_badges.iter_mut().zip(caps) {
+            *slot = *cap;
+        }
+    });
+}
+
 /// Message words 4.. into the IPC buffer; the first four go in registers.
 fn send_words(msg: &Message) -> [Word; 4] {
     let len = msg.len.min(msg.words.len());
@@ -61,6 +70,9 @@ pub(crate) fn init_cnode(cnode: Word, bits: Word) {
 fn cnode() -> (sel4::Cap<sel4::CNode>, u8) {
     (sel4::Cap::from_bits(CNODE.load(Ordering::Relaxed)), CNODE_BITS.load(Ordering::Relaxed) as u8)
 }
+
+/// The receive slot the IPC buffer names now (0: none yet).
+static RECEIVE_SLOT: AtomicU64 = AtomicU64::new(0);
 
 /// Slots `[next, end)` of this component's CNode.
 pub(crate) struct Slots {
@@ -161,12 +173,17 @@ impl Transport for Connection {
         }
         let receive = self.receive.ok_or(TransportError::Unsupported("no free slot for a returned capability"))?;
         let (cnode, bits) = cnode();
-        with_ipc(|ipc| {
-            if n > 0 {
-                ipc.caps_or_badges = caps;
-            }
-            ipc.set_receive_slot(cnode.bits(), receive, Word::from(bits));
-        });
+        // The receive slot stays in the IPC buffer between calls: write it only when another
+        // connection (or a received cap) changed it.
+        if n > 0 || RECEIVE_SLOT.load(Ordering::Relaxed) != receive {
+            with_ipc(|ipc| {
+                if n > 0 {
+                    ipc.caps_or_badges = caps;
+                }
+                ipc.set_receive_slot(cnode.bits(), receive, Word::from(bits));
+            });
+            RECEIVE_SLOT.store(receive, Ordering::Relaxed);
+        }
         let info = MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word);
         let r = syscall::call(self.cptr, info, send_words(msg));
         receive_words(msg, &r);
@@ -226,8 +243,11 @@ pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: S
             };
             let mut ctx = ServeCtx::new(shared, 0);
             service.serve(&mut ctx, &mut msg);
-            for badge in ctx.take_revoked() {
-                revoke(&mut minted, &mut slots, badge);
+            let revoked = ctx.take_revoked();
+            if !revoked.is_empty() {
+                for badge in revoked {
+                    revoke(&mut minted, &mut slots, badge);
+                }
             }
             match mint_reply_caps(&msg, &mut minted, &mut slots, endpoint) {
                 Ok(n) => MessageInfo::new(Word::from(msg.label), 0, n, msg.len as Word),
@@ -265,7 +285,9 @@ fn mint_reply_caps(
         out[n] = slot;
         n += 1;
     }
-    with_ipc(|ipc| ipc.caps_or_badges = out);
+    if n > 0 {
+        with_ipc(|ipc| ipc.caps_or_badges = out);
+    }
     Ok(n as Word)
 }
 
