@@ -1,6 +1,8 @@
 //! `memcpy`, `memmove`, `memset`, `memcmp`, `bcmp`: with `-nostdlib` nothing else provides
-//! them, and the compiler emits calls to them. Written with `rep movsb`/`rep stosb` and plain
-//! loops the optimiser cannot turn back into calls to themselves.
+//! them, and the compiler emits calls to them. Written with `rep movsq`/`rep stosq` for the
+//! whole words and `rep movsb`/`rep stosb` for the rest (8 times fewer iterations than bytes
+//! alone: under QEMU's `-icount` every iteration counts), and plain loops the optimiser
+//! cannot turn back into calls to themselves.
 
 use core::arch::asm;
 
@@ -10,9 +12,12 @@ use core::arch::asm;
 /// `dst` and `src` valid for `n` bytes and not overlapping.
 #[no_mangle]
 pub unsafe extern "C" fn memcpy(dst: *mut u8, src: *const u8, n: usize) -> *mut u8 {
-    // SAFETY: the caller's contract; `rep movsb` copies rcx bytes from rsi to rdi forwards.
+    // SAFETY: the caller's contract; `rep movsq` then `rep movsb` copy n / 8 words and
+    // n % 8 bytes from rsi to rdi, forwards (the direction flag is clear by the ABI).
     unsafe {
-        asm!("rep movsb", inout("rcx") n => _, inout("rdi") dst => _, inout("rsi") src => _,
+        asm!("rep movsq", "mov rcx, {rest}", "rep movsb",
+             rest = in(reg) n % 8,
+             inout("rcx") n / 8 => _, inout("rdi") dst => _, inout("rsi") src => _,
              options(nostack, preserves_flags));
     }
     dst
@@ -43,9 +48,13 @@ pub unsafe extern "C" fn memmove(dst: *mut u8, src: *const u8, n: usize) -> *mut
 /// `dst` valid for `n` bytes.
 #[no_mangle]
 pub unsafe extern "C" fn memset(dst: *mut u8, c: i32, n: usize) -> *mut u8 {
-    // SAFETY: the caller's contract.
+    let byte = u64::from(c as u8);
+    // SAFETY: the caller's contract; `rep stosq` then `rep stosb` fill n / 8 words and n % 8
+    // bytes at rdi with the byte repeated.
     unsafe {
-        asm!("rep stosb", inout("rcx") n => _, inout("rdi") dst => _, in("al") c as u8,
+        asm!("rep stosq", "mov rcx, {rest}", "rep stosb",
+             rest = in(reg) n % 8,
+             inout("rcx") n / 8 => _, inout("rdi") dst => _, in("rax") byte * 0x0101_0101_0101_0101,
              options(nostack, preserves_flags));
     }
     dst
