@@ -242,6 +242,7 @@ impl Gen<'_> {
         let client_methods = iface.methods.iter().map(|m| self.client_method(iface, m, &error));
         let server_methods = iface.methods.iter().map(|m| self.server_method(iface, m, &error));
         let arms = iface.methods.iter().map(|m| self.dispatch_arm(iface, m));
+        let register_arms: Vec<_> = iface.methods.iter().filter_map(|m| self.serve_registers_arm(iface, m)).collect();
         let messages = self.messages(iface);
         let iface_name = &iface.name;
         let upper = iface.name.to_uppercase();
@@ -379,6 +380,14 @@ impl Gen<'_> {
                 }
             }
             impl<S: #server> #rt::server::Serve for #service<S> {
+                #[allow(unused_variables, clippy::let_unit_value, clippy::unnecessary_cast)]
+                fn serve_registers(&mut self, __label: u32, __caller: #rt::Badge, __w: &mut [u64; 4], __len: &mut usize) -> ::core::option::Option<u32> {
+                    match __label {
+                        #(#register_arms)*
+                        _ => None,
+                    }
+                }
+
                 fn serve(&mut self, ctx: &mut #rt::ServeCtx<'_>, msg: &mut #rt::Message) {
                     self.dispatch(ctx, msg)
                 }
@@ -519,7 +528,102 @@ impl Gen<'_> {
         (items.into_iter().filter(|t| !matches!(t, Ty::New(_))).collect(), new)
     }
 
+    /// Whether a method is all 64-bit words: at most 4 `u64`/`i64` parameters and nothing or
+    /// one `u64`/`i64` back, no capabilities. Such calls skip the codec on both sides (the
+    /// bytes would be exactly these words) and take the kernel's fast path.
+    /// Returns the parameters' and the result's Rust scalar types.
+    fn register_shape(&self, m: &MethodDef) -> Option<(Vec<TokenStream>, Option<TokenStream>)> {
+        let word = |t: &Ty| match t {
+            Ty::Scalar(crate::ast::Scalar::U64) => Some(quote!(u64)),
+            Ty::Scalar(crate::ast::Scalar::I64) => Some(quote!(i64)),
+            _ => None,
+        };
+        if m.params.len() > 4 {
+            return None;
+        }
+        let params = m.params.iter().map(|(_, t)| word(t)).collect::<Option<Vec<_>>>()?;
+        let ret = match &m.ret {
+            None => None,
+            Some(t) => Some(word(t)?),
+        };
+        Some((params, ret))
+    }
+
+    /// The register path of a client method (see [`Gen::register_shape`]).
+    fn client_registers(&self, iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> Option<TokenStream> {
+        let (tys, ret) = self.register_shape(m)?;
+        let rt = &self.rt;
+        let methods_mod = format_ident!("{}_methods", iface.name);
+        let (name, doc, method_const) = (ident(&m.name), docs(&m.doc), ident(&m.name.to_uppercase()));
+        let names: Vec<_> = m.params.iter().map(|(p, _)| ident(p)).collect();
+        let n = names.len();
+        let pad = (n..4).map(|_| quote!(0));
+        let reply_words = usize::from(ret.is_some());
+        let (ret_ty, value) = match &ret {
+            Some(t) => (t.clone(), quote!(__w[0] as #t)),
+            None => (quote!(()), quote!(())),
+        };
+        Some(quote! {
+            #doc
+            #[allow(clippy::unnecessary_cast)]
+            pub fn #name(&mut self, #(#names: #tys),*) -> ::core::result::Result<#ret_ty, #rt::CallError<#error>> {
+                let Self { transport: __transport, msg: __msg } = self;
+                let (__label, __w, __len) = __transport.call_registers(
+                    __msg,
+                    #methods_mod::#method_const,
+                    [#(#names as u64,)* #(#pad),*],
+                    #n,
+                )?;
+                let __code = __label & #rt::limits::MAX_METHOD_ID;
+                if __code != 0 {
+                    return Err(Self::fail(__code));
+                }
+                if __label & #rt::limits::SHARED_FLAG != 0 || __len != #reply_words {
+                    return Err(#rt::CallError::Status(if __len < #reply_words { #rt::Status::Short } else { #rt::Status::Trailing }));
+                }
+                let _ = __w;
+                Ok(#value)
+            }
+        })
+    }
+
+    /// The register path of the service: one arm per method of [`Gen::register_shape`].
+    fn serve_registers_arm(&self, iface: &InterfaceDef, m: &MethodDef) -> Option<TokenStream> {
+        let (tys, ret) = self.register_shape(m)?;
+        let rt = &self.rt;
+        let methods_mod = format_ident!("{}_methods", iface.name);
+        let (name, method_const) = (ident(&m.name), ident(&m.name.to_uppercase()));
+        let n = tys.len();
+        let args = tys.iter().enumerate().map(|(i, t)| quote!(__w[#i] as #t));
+        let ok = match ret {
+            Some(_) => quote! { __w[0] = __v as u64; *__len = 1; },
+            None => quote! { let () = __v; *__len = 0; },
+        };
+        Some(quote! {
+            #methods_mod::#method_const => {
+                if *__len != #n {
+                    let __s = if *__len < #n { #rt::Status::Short } else { #rt::Status::Trailing };
+                    *__len = 0;
+                    return Some(__s as u32);
+                }
+                match self.server.#name(__caller, #(#args),*) {
+                    Ok(__v) => {
+                        #ok
+                        Some(0)
+                    }
+                    Err(__e) => {
+                        *__len = 0;
+                        Some(__e.code())
+                    }
+                }
+            }
+        })
+    }
+
     fn client_method(&self, iface: &InterfaceDef, m: &MethodDef, error: &proc_macro2::Ident) -> TokenStream {
+        if let Some(fast) = self.client_registers(iface, m, error) {
+            return fast;
+        }
         let rt = &self.rt;
         let methods_mod = format_ident!("{}_methods", iface.name);
         let name = ident(&m.name);

@@ -119,7 +119,22 @@ impl Transport for Connection {
         msg.badge = self.badge;
         let mut ctx = ServeCtx::new(&mut self.shared, self.endpoint);
         // A server that calls itself would deadlock on seL4; here it is refused the same way.
-        server.try_borrow_mut().map_err(|_| TransportError::ServerGone)?.serve(&mut ctx, msg);
+        let mut server = server.try_borrow_mut().map_err(|_| TransportError::ServerGone)?;
+        // As on seL4: a message all in registers first goes to the register path.
+        let mut words = [msg.words[0], msg.words[1], msg.words[2], msg.words[3]];
+        let mut len = msg.len;
+        let fast =
+            if msg.in_registers() { server.serve_registers(msg.label, msg.badge, &mut words, &mut len) } else { None };
+        match fast {
+            Some(label) => {
+                msg.label = label;
+                msg.len = len;
+                msg.words[..4].copy_from_slice(&words);
+                msg.caps = [None; crate::limits::MAX_CAPS];
+            }
+            None => server.serve(&mut ctx, msg),
+        }
+        drop(server);
         let revoked = ctx.take_revoked();
         let mut bus = self.bus.borrow_mut();
         for badge in revoked {

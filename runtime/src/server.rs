@@ -384,6 +384,20 @@ impl<T> New<T> {
 
 /// What a transport hands a server: generated services implement it over their dispatch.
 pub trait Serve {
+    /// Serves a request of at most 4 words without capabilities in place, when the method
+    /// is one whose request and reply are plain 64-bit words (the fast path): returns the
+    /// reply label, with the reply in `words[..*len]`. `None`: not such a method, serve the
+    /// message through [`Serve::serve`]. Same answers either way.
+    fn serve_registers(
+        &mut self,
+        label: u32,
+        caller: crate::handle::Badge,
+        words: &mut [u64; 4],
+        len: &mut usize,
+    ) -> Option<u32> {
+        let _ = (label, caller, words, len);
+        None
+    }
     /// Handles `msg` (a request) and leaves the reply in it.
     fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut crate::message::Message);
 }

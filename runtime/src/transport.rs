@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::limits::{LABEL_BITS, MAX_BADGE, MAX_WORDS};
+use crate::limits::{LABEL_BITS, MAX_BADGE, MAX_WORDS, REGISTER_WORDS};
 use crate::message::{Cap, Message};
 
 /// Why a message could not be delivered.
@@ -58,10 +58,36 @@ pub fn check(msg: &Message) -> Result<(), TransportError> {
     Ok(())
 }
 
+/// A reply in registers: its label, words 0..3 and how many of them count.
+pub type RegisterReply = (u32, [u64; REGISTER_WORDS], usize);
+
 /// A connection to one server.
 pub trait Transport {
     /// Sends `msg` and waits for the reply, which replaces it.
     fn call(&mut self, msg: &mut Message) -> Result<(), TransportError>;
     /// The connection's shared buffer, for payloads over 960 bytes.
     fn shared(&mut self) -> &mut [u8];
+    /// A call of at most 4 words and no capabilities whose reply is expected the same way:
+    /// the kernel's fast path, with no `Message` in between on transports that can (seL4).
+    /// `scratch` is the client's message, for transports that need one; this default goes
+    /// through [`Transport::call`], so every transport keeps every rule.
+    fn call_registers(
+        &mut self,
+        scratch: &mut Message,
+        label: u32,
+        words: [u64; REGISTER_WORDS],
+        len: usize,
+    ) -> Result<RegisterReply, TransportError> {
+        scratch.reset(label);
+        scratch.words[..REGISTER_WORDS].copy_from_slice(&words);
+        scratch.len = len.min(REGISTER_WORDS);
+        self.call(scratch)?;
+        let mut out = [0; REGISTER_WORDS];
+        let n = scratch.len.min(REGISTER_WORDS);
+        out[..n].copy_from_slice(&scratch.words[..n]);
+        // A reply that is not all in registers is reported by its true length (the caller
+        // then refuses it) rather than cut.
+        let len = if scratch.is_shared() || scratch.cap_count() > 0 { usize::MAX } else { scratch.len };
+        Ok((scratch.label, out, len))
+    }
 }

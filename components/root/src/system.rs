@@ -169,6 +169,7 @@ fn share_buffers(
 impl Running {
     /// Waits until every client has ended; returns how many ended badly (a fault, a non-zero
     /// exit, or a server that ended while serving).
+    #[cfg_attr(feature = "tests", allow(dead_code))]
     pub fn supervise(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<usize, KernelError> {
         let ends = self.supervise_ends(k, sup)?;
         Ok(ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count())
@@ -176,7 +177,11 @@ impl Running {
 
     /// Waits until every client has ended; returns how each instance that ended did, in
     /// order: (name, how, whether it was a server).
-    pub fn supervise_ends(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<Vec<(String, Ended, bool)>, KernelError> {
+    pub fn supervise_ends(
+        &mut self,
+        k: &mut Kernel,
+        sup: &Supervisor,
+    ) -> Result<Vec<(String, Ended, bool)>, KernelError> {
         let mut ends = Vec::new();
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, ended) = sup.wait(k);

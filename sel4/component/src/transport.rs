@@ -203,6 +203,24 @@ impl Transport for Connection {
     fn shared(&mut self) -> &mut [u8] {
         self.shared
     }
+
+    /// Straight to `seL4_Call` with the words in registers: no `Message`, no IPC buffer.
+    fn call_registers(
+        &mut self,
+        _scratch: &mut Message,
+        label: u32,
+        words: [u64; 4],
+        len: usize,
+    ) -> Result<cellulos::runtime::transport::RegisterReply, TransportError> {
+        if label >> cellulos::runtime::limits::LABEL_BITS != 0 || len > REGISTER_WORDS {
+            return Err(TransportError::BadLabel);
+        }
+        let r = syscall::call(self.cptr, MessageInfo::new(Word::from(label), 0, 0, len as Word), words);
+        // A reply with capabilities or past the registers is not a register reply: its true
+        // length makes the stub refuse it.
+        let len = if r.info.extra_caps() > 0 { usize::MAX } else { r.info.length() };
+        Ok((r.info.label() as u32, r.mrs, len))
+    }
 }
 
 /// Serves `service` on the endpoint `endpoint` forever: receive, dispatch through the
@@ -220,6 +238,16 @@ pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: S
     let mut none = [0u8; 0];
     let mut r = syscall::recv(endpoint);
     loop {
+        // The register path: a request of at most 4 words and no caps to a method that is all
+        // words is answered without a `Message` (and takes the kernel's fast path).
+        if r.info.extra_caps() == 0 && r.info.length() <= REGISTER_WORDS {
+            let (mut words, mut len) = (r.mrs, r.info.length());
+            if let Some(label) = service.serve_registers(r.info.label() as u32, r.badge as Badge, &mut words, &mut len)
+            {
+                r = syscall::reply_recv(endpoint, MessageInfo::new(Word::from(label), 0, 0, len as Word), words);
+                continue;
+            }
+        }
         receive_words(&mut msg, &r);
         msg.badge = r.badge as cellulos::runtime::Badge;
         let caps = r.info.extra_caps();
