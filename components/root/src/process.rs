@@ -43,7 +43,7 @@ const MAX_STACK_PAGES: usize = 256;
 const SCRATCH_VA: Word = 0x100_0000_0000 + 0x4000_0000;
 
 /// File bytes to copy onto one page: (from, to) within the page, and the file offset.
-type Copy = (usize, usize, usize);
+type FileBytes = (usize, usize, usize);
 
 /// Why a process could not be made.
 #[derive(Debug)]
@@ -205,7 +205,7 @@ impl Process {
     ) -> Result<(), ProcessError> {
         // 1. The image: every PT_LOAD page, file bytes copied, the rest left zero.
         // Page -> (writable, what to copy onto it).
-        let mut pages: BTreeMap<Word, (bool, Vec<Copy>)> = BTreeMap::new();
+        let mut pages: BTreeMap<Word, (bool, Vec<FileBytes>)> = BTreeMap::new();
         for ph in elf.program_iter() {
             if ph.get_type() != Ok(Type::Load) || ph.mem_size() == 0 {
                 continue;

@@ -1,7 +1,8 @@
 //! The generated stubs' transport over seL4 IPC, to DESIGN.md section 4: the label carries
 //! the method id (request) or status (reply), words 0-3 travel in registers (a message of at
 //! most 4 words and no caps takes the kernel's fast path), words 4-119 in the IPC buffer,
-//! and the badge of the caller's cap says who is calling. Nothing here allocates.
+//! and the badge of the caller's cap says who is calling. A call allocates nothing; a
+//! server that mints a cap for a reply records it (to revoke it later).
 //!
 //! Payloads over 960 bytes go through the connection's shared buffer (frames the root task
 //! maps into both ends), with the byte length in word 0.
