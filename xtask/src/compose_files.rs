@@ -7,15 +7,14 @@ use crate::compose::{compose, interfaces};
 use crate::error::{io, Error};
 use crate::kernel::Kernel;
 
-/// Moves `new` over `target` unless they are equal (then `new` is removed): an unchanged
-/// file keeps its time, and cargo does not rebuild the root task.
-pub fn replace_if_changed(new: &Path, target: &Path) -> Result<(), Error> {
-    let same = std::fs::read(target).ok().is_some_and(|old| std::fs::read(new).is_ok_and(|n| n == old));
-    if same {
-        std::fs::remove_file(new).map_err(io(new))
-    } else {
-        std::fs::rename(new, target).map_err(io(target))
+/// Writes `bytes` to `target` unless it holds them already: an unchanged file (and its
+/// folder, which the root task's build script also watches) keeps its time, and cargo does
+/// not rebuild the root task.
+pub fn write_if_changed(target: &Path, bytes: &[u8]) -> Result<(), Error> {
+    if std::fs::read(target).is_ok_and(|old| old == bytes) {
+        return Ok(());
     }
+    std::fs::write(target, bytes).map_err(io(target))
 }
 
 /// Composes `manifest` (shown as `shown` in messages) into the system folder `dir`.
@@ -46,9 +45,7 @@ pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str, dir: &Pat
     programs.dedup();
     crate::sel4_side::build_programs(root, kernel, &programs, &dir)?;
     let bytes = postcard::to_allocvec(&system).map_err(|e| Error::Tree(format!("encoding the system: {e}")))?;
-    let new = dir.join("system.bin.new");
-    std::fs::write(&new, bytes).map_err(io(&new))?;
-    replace_if_changed(&new, &dir.join("system.bin"))?;
+    write_if_changed(&dir.join("system.bin"), &bytes)?;
     let servers = system.instances.iter().filter(|i| i.provides.is_some()).count();
     let connections: usize = system.instances.iter().map(|i| i.uses.len()).sum();
     eprintln!(

@@ -104,12 +104,16 @@ pub fn build_programs(root: &Path, kernel: &Kernel, programs: &[String], dir: &P
         run("building the components", cargo(root, kernel, &args))?;
     }
     let built = root.join("target/sel4-side/x86_64-unknown-linux-gnu/release");
+    // Stripped elsewhere first: the system folder changes only when an image does.
+    let scratch = root.join("target/cellulos/stripped");
+    std::fs::create_dir_all(&scratch).map_err(io(&scratch))?;
     for p in programs {
-        let stripped = dir.join(format!("{p}.elf.new"));
+        let stripped = scratch.join(format!("{p}.elf"));
         let mut strip = Command::new("objcopy");
         strip.arg("--strip-all").arg(built.join(p)).arg(&stripped);
         crate::prereq::run(&format!("stripping {p}"), &mut strip)?;
-        crate::compose_files::replace_if_changed(&stripped, &dir.join(format!("{p}.elf")))?;
+        let bytes = std::fs::read(&stripped).map_err(io(&stripped))?;
+        crate::compose_files::write_if_changed(&dir.join(format!("{p}.elf")), &bytes)?;
     }
     for entry in std::fs::read_dir(dir).map_err(io(dir))?.flatten() {
         let path = entry.path();
