@@ -631,6 +631,7 @@ impl Gen<'_> {
         let method_const = ident(&m.name.to_uppercase());
         let mut params = Vec::new();
         let mut pushes = Vec::new();
+        let mut forgets = Vec::new();
         let mut values = Vec::new();
         for (p, t) in &m.params {
             let pn = ident(p);
@@ -644,6 +645,7 @@ impl Gen<'_> {
                     let marker = self.marker(*r);
                     params.push(quote!(#pn: #rt::handle::Handle<#marker>));
                     pushes.push(quote!(__msg.push_cap(#pn.cap)?;));
+                    forgets.push(quote!(__transport.forget(#pn.cap);));
                 }
                 other => {
                     let ty = self.value(other);
@@ -676,6 +678,8 @@ impl Gen<'_> {
                     return Err(Self::fail(__msg.code()));
                 }
                 let (#(#value_names,)*): (#(#ret_tys,)*) = __msg.decode(__transport.shared())?;
+                // The server ended the consumed handles; their capabilities are gone.
+                #(#forgets)*
                 #take_handle
                 Ok(#result)
             }

@@ -67,6 +67,12 @@ pub trait Transport {
     fn call(&mut self, msg: &mut Message) -> Result<(), TransportError>;
     /// The connection's shared buffer, for payloads over 960 bytes.
     fn shared(&mut self) -> &mut [u8];
+    /// The caller gave up `cap` (a consumed handle whose call succeeded): a transport that
+    /// keeps a slot per received capability (seL4) frees it here.
+    fn forget(&mut self, cap: Cap) {
+        let _ = cap;
+    }
+
     /// A call of at most 4 words and no capabilities whose reply is expected the same way:
     /// the kernel's fast path, with no `Message` in between on transports that can (seL4).
     /// `scratch` is the client's message, for transports that need one; this default goes

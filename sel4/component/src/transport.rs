@@ -205,6 +205,18 @@ impl Transport for Connection {
         self.shared
     }
 
+    /// A consumed handle's capability was revoked by the server: its slot is empty again
+    /// (deleted to be sure) and goes back to this connection's free slots.
+    fn forget(&mut self, cap: Cap) {
+        if let Cap::Endpoint { badge: slot, .. } = cap {
+            let slot = Word::from(slot);
+            let (cnode, bits) = cnode();
+            if with_ipc(|ipc| ipc.cnode_delete(cnode, slot, bits)).is_ok() {
+                self.slots.release(slot);
+            }
+        }
+    }
+
     /// Straight to `seL4_Call` with the words in registers: no `Message`, no IPC buffer.
     fn call_registers(
         &mut self,
