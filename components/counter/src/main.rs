@@ -75,6 +75,11 @@ impl CounterServer for Counter {
     }
 }
 
+/// The sum of the bytes' values.
+fn sum(data: &[u8]) -> u64 {
+    data.iter().map(|b| u64::from(*b)).sum()
+}
+
 cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
