@@ -42,7 +42,7 @@ impl CounterServer for Counter {
         _caller: Badge,
         data: cellulos::runtime::heapless::Vec<u8, 952>,
     ) -> Result<u64, CounterError> {
-        Ok(data.iter().map(|b| u64::from(*b)).sum())
+        Ok(sum(&data))
     }
 
     fn sum_large(
@@ -50,7 +50,7 @@ impl CounterServer for Counter {
         _caller: Badge,
         data: cellulos::runtime::heapless::Vec<u8, 8192>,
     ) -> Result<u64, CounterError> {
-        Ok(data.iter().map(|b| u64::from(*b)).sum())
+        Ok(sum(&data))
     }
 
     fn open_tally(&mut self, _caller: Badge, start: u64) -> Result<New<counter::resources::TALLY>, CounterError> {
