@@ -1,6 +1,7 @@
 //! Components as protection domains: the composed test system (components/tests.toml)
 //! starts, its probe client checks the seL4 transport through the counter server, a client
-//! that faults is reported with the address it touched while the server serves on, and
+//! that faults is reported with the address it touched while the server serves on, one with
+//! no connection that calls an empty slot gets the kernel's error instead of a server, and
 //! stopping it gives every object back.
 
 use alloc::string::String;
@@ -24,6 +25,8 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
         Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => {}
         other => return Err(alloc::format!("faulty: {other:?}, expected a VM fault at 0xdead0000")),
     }
+    // No capability, no call: the kernel answers an empty slot with an error itself.
+    ensure!(end("intruder") == Some(Ended::Exited(0)), "intruder: {:?}", end("intruder"));
     ensure!(ends.iter().all(|(_, _, server)| !server), "a server ended: {ends:?}");
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     Ok(())
