@@ -65,12 +65,26 @@ fn main(boot: Word) -> ! {
         boot.tsc_mhz()
     );
     let k = kernel::Kernel::new(boot, ipc);
+    guard_stack(boot, k.ipc);
     println!(
         "cellulos root: {} MiB of untyped memory, largest block 2^{}",
         k.untyped.total_bytes() >> 20,
         k.untyped.largest_free().unwrap_or(0)
     );
     run(k)
+}
+
+/// Unmaps the page below the root's stack: an overflow then faults (the kernel reports
+/// it and the runner stops QEMU) instead of overwriting the data beneath. The image's frame
+/// caps are in BootInfo in page order from the image's first page.
+fn guard_stack(boot: &BootInfo, ipc: &mut IpcBuffer) {
+    const IMAGE_START: Word = 0x40_0000;
+    let frames = boot.user_image_frames();
+    let index = (stack_guard() - IMAGE_START) / 4096;
+    let cap = sel4::Cap::<sel4::Page>::from_bits(frames.start + index);
+    if frames.start + index >= frames.end || ipc.page_unmap(cap).is_err() {
+        println!("cellulos root: could not unmap the stack guard page; stack overflows go unnoticed");
+    }
 }
 
 #[cfg(feature = "tests")]

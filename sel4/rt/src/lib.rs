@@ -25,15 +25,24 @@ pub extern "C" fn _Unwind_Resume() -> ! {
 }
 
 /// Defines `_start`: the kernel enters with no stack and one argument in rdi (the root task
-/// gets its BootInfo pointer); this sets up a 16-byte aligned stack of `$size` bytes and
-/// calls `$main(rdi)`, which must not return.
+/// gets its BootInfo pointer); this sets up a 16-byte aligned stack of `$size` bytes (a
+/// multiple of 4096) and calls `$main(rdi)`, which must not return. Below the stack lies one
+/// page, [`stack_guard`]: a program that can unmap it (the root task) turns a stack overflow
+/// into a fault instead of silent corruption.
 #[macro_export]
 macro_rules! entry {
     ($main:path, $size:expr) => {
-        #[repr(C, align(16))]
-        struct __Stack([u8; $size]);
+        #[repr(C, align(4096))]
+        struct __Stack {
+            guard: [u8; 4096],
+            stack: [u8; $size],
+        }
         #[no_mangle]
-        static mut __CELLULOS_STACK: __Stack = __Stack([0; $size]);
+        static mut __CELLULOS_STACK: __Stack = __Stack { guard: [0; 4096], stack: [0; $size] };
+        /// The address of the page below the stack.
+        pub fn stack_guard() -> u64 {
+            (&raw const __CELLULOS_STACK) as u64
+        }
         extern "C" fn __cellulos_main(arg: $crate::sel4::Word) -> ! {
             $main(arg)
         }
@@ -41,7 +50,7 @@ macro_rules! entry {
             ".section .text._start,\"ax\",@progbits",
             ".global _start",
             "_start:",
-            "    lea rsp, [rip + __CELLULOS_STACK + {size}]",
+            "    lea rsp, [rip + __CELLULOS_STACK + 4096 + {size}]",
             "    and rsp, -16",
             "    xor ebp, ebp",
             "    call {main}",
