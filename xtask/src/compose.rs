@@ -19,6 +19,7 @@
 //! to = "counter"                      # the serving instance
 //! ```
 //!
+//! Connections may not form a cycle (calls are synchronous: a cycle can deadlock).
 //! Every error is `composition.toml:LINE:COL: message`, all of them at once (sorted), and
 //! nothing is written when there is one. Warnings (a connection whose ends have different
 //! priorities misses the kernel's IPC fast path) do not stop compose.
@@ -133,6 +134,40 @@ fn policy_ok(p: &str) -> bool {
     }
     let depth = |d: &str| d == "inf" || d == "-1" || d.parse::<u32>().is_ok();
     p.split_once('/').is_some_and(|(a, b)| depth(a) && depth(b))
+}
+
+/// The first cycle of `edges` (client -> server), as instance indexes from its start back to
+/// it, with the span of the edge that closes it.
+fn find_cycle(n: usize, edges: &[(usize, usize, Range<usize>)]) -> Option<(Vec<usize>, Range<usize>)> {
+    // 0 unvisited, 1 on the current path, 2 done.
+    fn visit(
+        v: usize,
+        edges: &[(usize, usize, Range<usize>)],
+        state: &mut [u8],
+        path: &mut Vec<usize>,
+    ) -> Option<(Vec<usize>, Range<usize>)> {
+        state[v] = 1;
+        path.push(v);
+        for (a, b, span) in edges.iter().filter(|(a, _, _)| *a == v) {
+            let _ = a;
+            if state[*b] == 1 {
+                let start = path.iter().position(|p| p == b).unwrap_or(0);
+                let mut cycle = path[start..].to_vec();
+                cycle.push(*b);
+                return Some((cycle, span.clone()));
+            }
+            if state[*b] == 0 {
+                if let Some(found) = visit(*b, edges, state, path) {
+                    return Some(found);
+                }
+            }
+        }
+        path.pop();
+        state[v] = 2;
+        None
+    }
+    let mut state = vec![0u8; n];
+    (0..n).find_map(|v| if state[v] == 0 { visit(v, edges, &mut state, &mut Vec::new()) } else { None })
 }
 
 /// Checks `text` (the manifest named `file`) against the IDL and the programs that exist;
@@ -326,6 +361,25 @@ pub fn compose(
                 ),
             });
         }
+    }
+    // Calls are synchronous: a cycle of connections can leave every PD on it waiting for
+    // the next. Reported at the connection that closes the first cycle found.
+    let mut edges: Vec<(usize, usize, Range<usize>)> = Vec::new();
+    for conn in &manifest.connections {
+        let c = conn.get_ref();
+        let client = c.from.get_ref().split_once('.').and_then(|(n, _)| index.get(n));
+        if let (Some(&ci), Some(&si)) = (client, index.get(c.to.get_ref())) {
+            if ci != si && !edges.iter().any(|(a, b, _)| (*a, *b) == (ci, si)) {
+                edges.push((ci, si, conn.span()));
+            }
+        }
+    }
+    if let Some((cycle, span)) = find_cycle(instances.len(), &edges) {
+        let names: Vec<&str> = cycle.iter().map(|i| instances[*i].name.as_str()).collect();
+        d.at(
+            span,
+            format!("connections form a cycle {}: synchronous calls around it can deadlock", names.join(" -> ")),
+        );
     }
     for (inst, def) in instances.iter().zip(&manifest.instances) {
         for u in &inst.uses {
