@@ -10,6 +10,11 @@ pub const MAX_METHOD_ID: u32 = SHARED_FLAG - 1;
 pub const EXPORT_MODEL: u32 = MAX_METHOD_ID;
 /// Reserved method: a dynamic connection checks the interface id.
 pub const HANDSHAKE: u32 = MAX_METHOD_ID - 1;
+/// Reserved method, answered by the seL4 server loop itself: "whose object is this cap?"
+/// The reply is the badge the call came with and the server's id. A server that receives a
+/// capability to another server's object asks its owner this (on seL4 a receiver cannot
+/// read a received cap's badge), so that its model names the object, not a slot.
+pub const IDENTIFY: u32 = MAX_METHOD_ID - 2;
 /// Message registers passed in CPU registers (MR0-MR3): the fast path.
 pub const REGISTER_WORDS: usize = 4;
 /// `seL4_MsgMaxLength`: message words, registers included.

@@ -5,9 +5,13 @@
 use core::fmt::Write;
 
 use cellulos::runtime::heapless::String;
-use cellulos::runtime::Badge;
+use cellulos::runtime::server::Foreign;
+use cellulos::runtime::{Badge, Cap};
 use cellulos_component::{Component, Error};
 
+mod counter {
+    cellulos::idl!("../../../idl/counter.idl");
+}
 mod greeter {
     cellulos::idl!("../../../idl/greeter.idl");
 }
@@ -31,6 +35,17 @@ impl GreeterServer for Greeter {
 
     fn greeted(&mut self, _caller: Badge) -> Result<u32, GreeterError> {
         Ok(self.greeted)
+    }
+
+    fn inspect(
+        &mut self,
+        _caller: Badge,
+        tally: Foreign<counter::resources::TALLY>,
+    ) -> Result<(u32, u32), GreeterError> {
+        match tally.cap {
+            Cap::Endpoint { endpoint, badge } => Ok((endpoint, badge)),
+            Cap::Unwrapped(_) => Err(GreeterError::Empty),
+        }
     }
 }
 

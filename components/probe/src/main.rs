@@ -17,6 +17,9 @@ use cellulos_component::{Component, Error};
 mod counter {
     cellulos::idl!("../../../idl/counter.idl");
 }
+mod greeter {
+    cellulos::idl!("../../../idl/greeter.idl");
+}
 
 use counter::{counter_methods, CounterClient};
 
@@ -69,8 +72,20 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let other = counter.open_tally(0)?;
     t.check(counter.bump(&other)? == 1 && counter.bump(&tally)? == 44, "two capabilities name two tallies");
     t.check(second.bump(&tally).is_err(), "a capability used on another connection is not its holder's");
+    // A capability to the counter's object, sent to the greeter: it learns from the counter
+    // whose it is (the same for the same tally, different for another one).
+    let mut greeter = greeter::GreeterClient::new(c.connect("greeter")?);
+    let (server, badge) = greeter.inspect(&tally)?;
+    let again = greeter.inspect(&tally)?;
+    let (other_server, other_badge) = greeter.inspect(&other)?;
+    t.check(
+        server != 0 && badge != 0 && again == (server, badge) && other_server == server && other_badge != badge,
+        "a capability to another server's object is identified by its owner (server, badge)",
+    );
+    t.check(counter.bump(&tally)? == 45, "and stays the client's, usable after");
     counter.close(tally)?;
     t.check(counter.bump(&tally).is_err(), "a closed (revoked) capability is refused");
+    t.check(greeter.inspect(&tally).is_err(), "a revoked capability cannot be sent on either");
     t.check(counter.bump(&other)? == 2, "the other tally lives on");
     // Slots for received caps come back when a handle is consumed: far more tallies than a
     // connection has slots (64), opened and closed one after another.
@@ -85,7 +100,7 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(a != 0 && b != 0 && a != b, "two connections to one server carry two badges");
     t.check(second.add(5)? == 15, "both connections reach the same server state");
     t.check(
-        matches!(c.connect("greeter"), Err(Error::NoSuchConnection)),
+        matches!(c.connect("kvstore"), Err(Error::NoSuchConnection)),
         "no capability for an interface this instance is not connected to",
     );
 

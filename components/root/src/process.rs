@@ -98,6 +98,8 @@ pub struct Spec<'a> {
     pub stack_pages: usize,
     /// Its own endpoint and interface id, if it is a server, and the badge the root calls with.
     pub provides: Option<(sel4::Cap<Endpoint>, u64, Word)>,
+    /// Its server id (non-zero for a server).
+    pub server_id: Word,
     /// The connections it uses.
     pub uses: &'a [Uses<'a>],
     /// The badges of its clients, if it is a server (client `j`'s shared buffer is at
@@ -259,6 +261,7 @@ impl Process {
             endpoint: 0,
             provides: 0,
             root_badge: 0,
+            server_id: spec.server_id,
             cnode: SLOT_CNODE,
             cnode_bits: Word::from(CNODE_RADIX),
             free_slots: [first_free, 1 << CNODE_RADIX],

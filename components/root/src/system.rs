@@ -117,6 +117,7 @@ fn start_into(
             priority: inst.priority,
             stack_pages: inst.stack_pages as usize,
             provides,
+            server_id: if inst.provides.is_some() { i as Word + 1 } else { 0 },
             uses: &uses,
             clients: &clients,
         };

@@ -88,7 +88,7 @@ impl Component {
         let clients: alloc::vec::Vec<(Word, Word)> =
             self.info.clients[..n].iter().map(|c| (c.badge, c.shared_va)).collect();
         let slots = transport::Slots::new(self.next_slot, self.info.free_slots[1]);
-        serve(self.info.endpoint, &clients, slots, service)
+        serve(self.info.endpoint, self.info.server_id, &clients, slots, service)
     }
 
     /// Answers every call on this instance's endpoint with an empty reply, with no decoding:

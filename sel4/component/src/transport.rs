@@ -12,8 +12,10 @@
 //! own endpoint arrives unwrapped, as its badge (`Cap::Unwrapped`); a server's reply cap
 //! (`ServeCtx::mint`) is minted from its endpoint with that badge, Write+Grant, into a slot
 //! it keeps (so a later revocation deletes the client's copy), and lands in the client's
-//! receive slot. Not carried yet (an error reply or a named [`TransportError::Unsupported`],
-//! never garbled): a cap to a third server's object.
+//! receive slot. A cap to a third server's object lands in the server's receive slot; the
+//! server loop asks its owner whose it is (the reserved `IDENTIFY` method, answered by every
+//! server loop: the badge the call came with and the server id), passes it on as
+//! `Cap::Endpoint { endpoint: server id, badge }` and deletes its copy.
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
@@ -241,16 +243,40 @@ impl Transport for Connection {
 ///
 /// `clients` are (badge, shared buffer address) pairs: a call's payload or reply over 960
 /// bytes goes through the buffer of the connection it came on.
-pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: Slots, mut service: S) -> ! {
+pub(crate) fn serve<S: Serve>(
+    endpoint: Word,
+    server_id: Word,
+    clients: &[(Word, Word)],
+    slots: Slots,
+    mut service: S,
+) -> ! {
     let mut slots = slots;
+    let (cnode, bits) = cnode();
+    // The slot a capability to another server's object arrives in.
+    let receive = slots.alloc().unwrap_or(0);
     // Caps minted for clients, by badge: kept so that revoking a badge deletes every copy.
     let mut minted: alloc::vec::Vec<(Badge, Word)> = alloc::vec::Vec::new();
     let mut msg = Message::new(0);
     let mut buffers: alloc::vec::Vec<(Word, &'static mut [u8])> =
         clients.iter().map(|(badge, va)| (*badge, shared_buffer(*va))).collect();
     let mut none = [0u8; 0];
+    let ready = |receive: Word| {
+        if receive != 0 && RECEIVE_SLOT.load(Ordering::Relaxed) != receive {
+            with_ipc(|ipc| ipc.set_receive_slot(cnode.bits(), receive, Word::from(bits)));
+            RECEIVE_SLOT.store(receive, Ordering::Relaxed);
+        }
+    };
+    ready(receive);
     let mut r = syscall::recv(endpoint);
     loop {
+        // Whose object is the cap this call came through: answered here, for every server.
+        if r.info.label() == Word::from(cellulos::runtime::limits::IDENTIFY)
+            && r.info.length() == 0
+            && r.info.extra_caps() == 0
+        {
+            r = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 2), [r.badge, server_id, 0, 0]);
+            continue;
+        }
         // The register path: a request of at most 4 words and no caps to a method that is all
         // words is answered without a `Message` (and takes the kernel's fast path).
         if r.info.extra_caps() == 0 && r.info.length() <= REGISTER_WORDS {
@@ -265,17 +291,23 @@ pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: S
         msg.badge = r.badge as cellulos::runtime::Badge;
         let caps = r.info.extra_caps();
         let unwrapped = r.info.caps_unwrapped();
-        let all_ours = (0..caps).all(|i| unwrapped & (1 << i) != 0);
-        if all_ours {
-            with_ipc(|ipc| {
-                for i in 0..caps {
-                    msg.caps[i] = Some(Cap::Unwrapped(ipc.caps_or_badges[i] as Badge));
-                }
-            });
+        let badges = with_ipc(|ipc| ipc.caps_or_badges);
+        let mut caps_ok = true;
+        for (i, (cap, badge)) in msg.caps.iter_mut().zip(badges).take(caps).enumerate() {
+            *cap = if unwrapped & (1 << i) != 0 {
+                Some(Cap::Unwrapped(badge as Badge))
+            } else {
+                // Another server's object, in the receive slot: ask its owner, then let go.
+                let who = identify(receive);
+                let _ = with_ipc(|ipc| ipc.cnode_delete(cnode, receive, bits));
+                RECEIVE_SLOT.store(0, Ordering::Relaxed);
+                caps_ok &= who.is_some();
+                who.map(|(server, badge)| Cap::Endpoint { endpoint: server, badge })
+            };
         }
-        let reply = if !all_ours {
-            // Decoding trusts nothing: a capability this transport cannot take (another
-            // server's object) is an error reply, and the server keeps serving.
+        let reply = if !caps_ok {
+            // Decoding trusts nothing: a capability whose owner does not answer is an error
+            // reply, and the server keeps serving.
             MessageInfo::new(Status::CapCount as Word, 0, 0, 0)
         } else {
             let shared: &mut [u8] = match buffers.iter_mut().find(|(b, _)| *b == r.badge) {
@@ -296,9 +328,22 @@ pub(crate) fn serve<S: Serve>(endpoint: Word, clients: &[(Word, Word)], slots: S
             }
         };
         let mrs = if reply.length() > 0 { send_words(&msg) } else { [0; 4] };
+        ready(receive);
         r = syscall::reply_recv(endpoint, reply, mrs);
         msg.caps = [None; 3];
     }
+}
+
+/// Asks the owner of the capability in `slot` whose it is: (server id, badge).
+fn identify(slot: Word) -> Option<(u32, Badge)> {
+    if slot == 0 {
+        return None;
+    }
+    let r = syscall::call(slot, MessageInfo::new(Word::from(cellulos::runtime::limits::IDENTIFY), 0, 0, 0), [0; 4]);
+    if r.info.label() != 0 || r.info.length() != 2 || r.info.extra_caps() != 0 {
+        return None;
+    }
+    Some((u32::try_from(r.mrs[1]).ok()?, Badge::try_from(r.mrs[0]).ok()?))
 }
 
 /// Mints the reply's caps (badges of this server's objects) into kept slots and names them

@@ -79,6 +79,9 @@ pub struct StartInfo {
     pub provides: u64,
     /// The badge the root calls it with (`export_model` is the root's alone).
     pub root_badge: u64,
+    /// Its server id (the root's numbering, from 1; 0 if it serves nothing): how others
+    /// name it when they identify a capability to one of its objects.
+    pub server_id: u64,
     /// A cap to its own CNode (guard 0: slot indexes go with depth `cnode_bits`), for the
     /// caps it mints and receives.
     pub cnode: u64,
