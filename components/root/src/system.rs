@@ -2,7 +2,10 @@
 //! with an endpoint of its own, each client with a badged cap per connection; then the root
 //! supervises: it reports each exit and fault, and ends the run when every client is done.
 //!
-//! Issue 6 moves this behind the PD server; for now the root's one thread supervises.
+//! Two root threads: a supervisor thread waits on the supervisor endpoint (every PD's fault
+//! endpoint) and passes each exit or fault on by calling the root's endpoint; the main
+//! thread serves that endpoint and owns every kernel object, so it never calls anything that
+//! may be calling it (DESIGN.md section 4). Issue 6's PD server serves on the same endpoint.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -14,7 +17,7 @@ use sel4_rt::start::{CLIENTS_SHARED_VA, SHARED_PAGES, SHARED_STRIDE, USES_SHARED
 
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::{Process, Spec, Uses};
-use crate::thread::{Ended, Supervisor};
+use crate::thread::{receive_ended, Ended, Supervisor, Thread};
 use crate::vspace::VSpace;
 
 mod embedded {
@@ -43,6 +46,10 @@ pub fn image(program: &str) -> Option<&'static [u8]> {
 pub struct Running {
     /// Each instance's process and name (None once it ended and was deleted).
     pub processes: Vec<(String, Option<Process>, bool)>,
+    /// The root's endpoint, served by the main thread.
+    root_ep: Option<Object<Endpoint>>,
+    /// The supervisor thread.
+    watcher: Option<Thread>,
     endpoints: Vec<Option<Object<Endpoint>>>,
     /// The frames of every connection's shared buffer (each end maps copies).
     buffers: Vec<Object<Page>>,
@@ -50,11 +57,12 @@ pub struct Running {
 
 /// Starts every instance; on failure, stops what was started and says why.
 pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &System) -> Result<Running, String> {
-    let mut running = Running { processes: Vec::new(), endpoints: Vec::new(), buffers: Vec::new() };
+    let mut running =
+        Running { processes: Vec::new(), root_ep: None, watcher: None, endpoints: Vec::new(), buffers: Vec::new() };
     match start_into(&mut running, k, vs, sup, system) {
         Ok(()) => Ok(running),
         Err(e) => {
-            if let Err(stop) = running.stop(k) {
+            if let Err(stop) = running.stop(k, vs, sup) {
                 return Err(alloc::format!("{e}; stopping what had started: {stop}"));
             }
             Err(e)
@@ -69,6 +77,13 @@ fn start_into(
     sup: &mut Supervisor,
     system: &System,
 ) -> Result<(), String> {
+    // The supervisor thread first: a PD that faults at once is reported too.
+    let root_ep = k.create::<Endpoint>().map_err(|e| alloc::format!("root endpoint: {e}"))?;
+    let arg = sup.endpoint().bits() | root_ep.cap.bits() << 32;
+    running.root_ep = Some(root_ep);
+    let watcher =
+        Thread::spawn(k, vs, sup, watch, arg, 255, 4).map_err(|e| alloc::format!("supervisor thread: {e}"))?;
+    running.watcher = Some(watcher);
     // Each server's clients in description order: (client, use) -> its index at the server.
     let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
         let mut out = Vec::new();
@@ -167,25 +182,50 @@ fn share_buffers(
     Ok(())
 }
 
+/// The label of "a PD ended" on the root's endpoint.
+const ENDED: Word = 1;
+
+/// The supervisor thread: each exit or fault on the supervisor endpoint goes to the main
+/// thread as a call to the root's endpoint (`arg`: supervisor endpoint | root endpoint << 32).
+extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _sup: sel4::Cap<Endpoint>) -> ! {
+    let (sup_ep, root_ep) = (arg & 0xffff_ffff, arg >> 32);
+    loop {
+        let (badge, ended) = receive_ended(sup_ep, ipc);
+        let w = ended.to_words();
+        ipc.call(root_ep, sel4::MessageInfo::new(ENDED, 0, 0, 6), &[badge, w[0], w[1], w[2], w[3], w[4]]);
+    }
+}
+
 impl Running {
+    /// The next PD that ended, as the supervisor thread reports it: (badge, how).
+    fn next_ended(&self, k: &mut Kernel) -> (Word, Ended) {
+        let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
+        loop {
+            let r = sel4::syscall::recv(ep);
+            let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
+            let (label, len) = (r.info.label(), r.info.length());
+            let words = [word(0), word(1), word(2), word(3), word(4), word(5)];
+            sel4::syscall::reply(sel4::MessageInfo::new(0, 0, 0, 0), [0; 4]);
+            if label == ENDED && len == 6 {
+                return (words[0], Ended::from_words([words[1], words[2], words[3], words[4], words[5]]));
+            }
+        }
+    }
+
     /// Waits until every client has ended; returns how many ended badly (a fault, a non-zero
     /// exit, or a server that ended while serving).
     #[cfg_attr(feature = "tests", allow(dead_code))]
-    pub fn supervise(&mut self, k: &mut Kernel, sup: &Supervisor) -> Result<usize, KernelError> {
-        let ends = self.supervise_ends(k, sup)?;
+    pub fn supervise(&mut self, k: &mut Kernel) -> Result<usize, KernelError> {
+        let ends = self.supervise_ends(k)?;
         Ok(ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count())
     }
 
     /// Waits until every client has ended; returns how each instance that ended did, in
     /// order: (name, how, whether it was a server).
-    pub fn supervise_ends(
-        &mut self,
-        k: &mut Kernel,
-        sup: &Supervisor,
-    ) -> Result<Vec<(String, Ended, bool)>, KernelError> {
+    pub fn supervise_ends(&mut self, k: &mut Kernel) -> Result<Vec<(String, Ended, bool)>, KernelError> {
         let mut ends = Vec::new();
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
-            let (badge, ended) = sup.wait(k);
+            let (badge, ended) = self.next_ended(k);
             let Some(entry) = self.processes.iter_mut().find(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
             else {
                 println!("cellulos root: a message from unknown badge {badge}: {ended:?}");
@@ -204,8 +244,14 @@ impl Running {
         Ok(ends)
     }
 
-    /// Deletes every process still running and every endpoint.
-    pub fn stop(mut self, k: &mut Kernel) -> Result<(), KernelError> {
+    /// Deletes every process still running, the supervisor thread and every endpoint.
+    pub fn stop(mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) -> Result<(), KernelError> {
+        if let Some(w) = self.watcher.take() {
+            w.delete(k, vs, sup)?;
+        }
+        if let Some(ep) = self.root_ep.take() {
+            k.destroy(ep)?;
+        }
         for (_, p, _) in &mut self.processes {
             if let Some(p) = p.take() {
                 p.delete(k)?;

@@ -22,6 +22,17 @@ pub const EXIT_LABEL: Word = 0x100;
 /// A thread's entry point: its argument, its IPC buffer, and the supervisor cap to exit through.
 pub type Entry = extern "C" fn(arg: Word, ipc: &'static mut IpcBuffer, supervisor: sel4::Cap<Endpoint>) -> !;
 
+/// Receives the next exit or fault on the supervisor endpoint `ep`: the badge and how.
+pub fn receive_ended(ep: Word, ipc: &IpcBuffer) -> (Word, Ended) {
+    let r = sel4::syscall::recv(ep);
+    let ended = if r.info.label() == EXIT_LABEL {
+        Ended::Exited(r.mrs[0])
+    } else {
+        Ended::Faulted(Fault::decode(r.info, &r.mrs, ipc))
+    };
+    (r.badge, ended)
+}
+
 /// Ends the calling thread: tells the supervisor, which deletes it.
 pub fn exit(supervisor: sel4::Cap<Endpoint>, code: Word) -> ! {
     loop {
@@ -36,6 +47,32 @@ pub enum Ended {
     Exited(Word),
     /// It faulted.
     Faulted(Fault),
+}
+
+impl Ended {
+    /// As message words (for the supervisor thread to pass on): a tag, then the fields.
+    pub fn to_words(self) -> [Word; 5] {
+        match self {
+            Ended::Exited(code) => [0, code, 0, 0, 0],
+            Ended::Faulted(Fault::Vm { ip, addr, prefetch, fsr }) => [1, ip, addr, prefetch, fsr],
+            Ended::Faulted(Fault::Cap { ip, addr }) => [2, ip, addr, 0, 0],
+            Ended::Faulted(Fault::UnknownSyscall { ip, syscall }) => [3, ip, syscall, 0, 0],
+            Ended::Faulted(Fault::UserException { ip, number, code }) => [4, ip, number, code, 0],
+            Ended::Faulted(Fault::Other(label)) => [5, label, 0, 0, 0],
+        }
+    }
+
+    /// Back from [`Ended::to_words`].
+    pub fn from_words(w: [Word; 5]) -> Ended {
+        match w[0] {
+            0 => Ended::Exited(w[1]),
+            1 => Ended::Faulted(Fault::Vm { ip: w[1], addr: w[2], prefetch: w[3], fsr: w[4] }),
+            2 => Ended::Faulted(Fault::Cap { ip: w[1], addr: w[2] }),
+            3 => Ended::Faulted(Fault::UnknownSyscall { ip: w[1], syscall: w[2] }),
+            4 => Ended::Faulted(Fault::UserException { ip: w[1], number: w[2], code: w[3] }),
+            _ => Ended::Faulted(Fault::Other(w[1])),
+        }
+    }
 }
 
 /// The endpoint threads fault and exit through; badges say which thread.
@@ -53,13 +90,7 @@ impl Supervisor {
 
     /// Waits until some thread exits or faults: its badge and how it ended.
     pub fn wait(&self, k: &mut Kernel) -> (Word, Ended) {
-        let r = sel4::syscall::recv(self.endpoint.cap.bits());
-        let ended = if r.info.label() == EXIT_LABEL {
-            Ended::Exited(r.mrs[0])
-        } else {
-            Ended::Faulted(Fault::decode(r.info, &r.mrs, k.ipc))
-        };
-        (r.badge, ended)
+        receive_ended(self.endpoint.cap.bits(), k.ipc)
     }
 
     /// A badge for the next thread or process it supervises.

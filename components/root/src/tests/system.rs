@@ -17,8 +17,8 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
     let system = crate::system::embedded()?.ok_or("no system composed into this root task")?;
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &c.sup).map_err(err)?;
-    running.stop(&mut c.k).map_err(err)?;
+    let ends = running.supervise_ends(&mut c.k).map_err(err)?;
+    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
     ensure!(end("probe") == Some(Ended::Exited(0)), "probe: {:?}", end("probe"));
     match end("faulty") {
