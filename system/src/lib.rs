@@ -1,10 +1,13 @@
 //! The system description `cargo xtask compose` writes from `composition.toml` and the root
 //! task embeds (encoded with postcard): every instance with its program, priority and memory
 //! budget, what it provides and uses, and what compose allocated for it (badges, slots).
-//! `no_std` + alloc: xtask and the root task share this one type.
+//! `no_std` + alloc: xtask and the root task share this one type, and the [`frame`]ing of
+//! what the root streams out on the second serial port.
 #![no_std]
 
 extern crate alloc;
+
+pub mod frame;
 
 use alloc::string::String;
 use alloc::vec::Vec;
