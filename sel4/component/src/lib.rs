@@ -147,9 +147,7 @@ macro_rules! main {
                 },
                 Err(e) => {
                     $crate::sel4_rt::println!("component: {}", e);
-                    loop {
-                        $crate::__sel4::syscall::yield_now();
-                    }
+                    $crate::__abort()
                 }
             }
         }
@@ -194,8 +192,16 @@ pub fn __panic_exit() -> ! {
     let start = unsafe { *core::ptr::addr_of!(START) };
     match start {
         Some(info) => exit_with(info.supervisor, Word::MAX),
-        None => loop {
-            sel4::syscall::yield_now();
-        },
+        None => __abort(),
     }
+}
+
+/// Ends a component that cannot tell its supervisor (no start page): an invalid-opcode
+/// fault, which the kernel delivers to its fault endpoint, so the root reports it rather
+/// than the component spinning unnoticed.
+#[doc(hidden)]
+pub fn __abort() -> ! {
+    // SAFETY: `ud2` raises an invalid-opcode exception and never returns; it touches
+    // nothing.
+    unsafe { core::arch::asm!("ud2", options(noreturn, nomem, nostack)) }
 }
