@@ -14,6 +14,14 @@ use alloc::vec::Vec;
 
 use serde::{Deserialize, Serialize};
 
+/// Connections one instance may use (the start page's room).
+pub const MAX_USES: usize = 16;
+/// Clients one server may have (the start page's room).
+pub const MAX_CLIENTS: usize = 16;
+/// The CSpace slot of an instance's first connection cap (the root task's process layout:
+/// 1 supervisor, 2 own endpoint, 3 own CNode).
+pub const FIRST_USE_SLOT: u32 = 4;
+
 /// Bumped whenever the layout changes: the root refuses a description of another version.
 pub const VERSION: u32 = 1;
 

@@ -27,15 +27,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use cellulos_system::{Instance, Provided, System, Used, VERSION};
+use cellulos_system::{Instance, Provided, System, Used, FIRST_USE_SLOT, MAX_CLIENTS, MAX_USES, VERSION};
 use serde::Deserialize;
 use toml::Spanned;
 
-/// Slot of a client's first connection cap (the root task's process layout: 1 supervisor,
-/// 2 own endpoint, 3 own CNode).
-pub const FIRST_USE_SLOT: u32 = 4;
-/// Connections one instance may use (the start page's room).
-pub const MAX_USES: usize = 16;
 /// Stack pages of every component (256 KiB: generated dispatch keeps bounded buffers, up to
 /// the largest `Bytes<N>`, on the stack).
 const STACK_PAGES: u32 = 64;
@@ -344,6 +339,10 @@ pub fn compose(
             continue;
         }
         let badge = next_badge.entry(si).or_insert(1);
+        if *badge as usize > MAX_CLIENTS {
+            d.at(c.to.span(), format!("instance `{}` has more than {MAX_CLIENTS} clients", c.to.get_ref()));
+            continue;
+        }
         let u = &mut instances[ci].uses[ui];
         (u.server, u.badge) = (si as u32, *badge);
         *badge += 1;

@@ -56,3 +56,23 @@ pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str, dir: &Pat
     );
     Ok(dir)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unchanged_file_is_not_rewritten() {
+        let dir = std::env::temp_dir().join(format!("xtask-write-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let file = dir.join("system.bin");
+        write_if_changed(&file, b"one").expect("write");
+        let first = std::fs::metadata(&file).and_then(|m| m.modified()).expect("time");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&file, b"one").expect("same");
+        assert_eq!(std::fs::metadata(&file).and_then(|m| m.modified()).expect("time"), first);
+        write_if_changed(&file, b"two").expect("other");
+        assert_eq!(std::fs::read(&file).expect("read"), b"two");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -31,8 +31,8 @@ pub const SLOT_SUPERVISOR: Word = 1;
 pub const SLOT_ENDPOINT: Word = 2;
 /// Child slot of a cap to its own CNode.
 pub const SLOT_CNODE: Word = 3;
-/// Child slot of its first connection (compose's `FIRST_USE_SLOT`).
-pub const SLOT_FIRST_USE: Word = 4;
+/// Child slot of its first connection (what compose allocates from).
+pub const SLOT_FIRST_USE: Word = cellulos_system::FIRST_USE_SLOT as Word;
 /// The IPC buffer, right after the start page.
 const IPC_BUFFER_VA: Word = START_INFO_VA + 0x1000;
 /// The stack's top; it grows down from here (at most 256 pages, above the image).
@@ -143,6 +143,14 @@ impl Process {
         spec: &Spec<'_>,
     ) -> Result<Process, ProcessError> {
         let elf = ElfFile::new(spec.image).map_err(ProcessError::Image)?;
+        // The program header table must lie inside the file before anything walks it.
+        let h = &elf.header.pt2;
+        let table_end = u64::from(h.ph_count())
+            .checked_mul(u64::from(h.ph_entry_size()))
+            .and_then(|n| n.checked_add(h.ph_offset()));
+        if table_end.is_none_or(|end| end > spec.image.len() as u64) {
+            return Err(ProcessError::Image("program headers past the end of the file"));
+        }
         let pml4 = k.create::<Pml4>()?;
         if let Err(e) = k.ipc.asid_pool_assign(init::ASID_POOL, pml4.cap.cast()) {
             k.destroy(pml4)?;

@@ -5,7 +5,7 @@
 
 use alloc::vec::Vec;
 
-use sel4::{init, CapRights, Endpoint, Fault, IpcBuffer, MessageInfo, Page, Tcb, UserContext, Word};
+use sel4::{init, CapRights, Endpoint, Fault, IpcBuffer, Page, Tcb, UserContext, Word};
 
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::vspace::VSpace;
@@ -16,8 +16,7 @@ const WINDOW_BASE: Word = 0x80_0000_0000;
 const WINDOW_SIZE: Word = 2 << 20;
 /// How many windows there are.
 const WINDOWS: u32 = 256;
-/// The label a thread's exit message carries (above every fault label).
-pub const EXIT_LABEL: Word = 0x100;
+use sel4_rt::start::EXIT_LABEL;
 
 /// A thread's entry point: its argument, its IPC buffer, and the supervisor cap to exit through.
 pub type Entry = extern "C" fn(arg: Word, ipc: &'static mut IpcBuffer, supervisor: sel4::Cap<Endpoint>) -> !;
@@ -35,9 +34,7 @@ pub fn receive_ended(ep: Word, ipc: &IpcBuffer) -> (Word, Ended) {
 
 /// Ends the calling thread: tells the supervisor, which deletes it.
 pub fn exit(supervisor: sel4::Cap<Endpoint>, code: Word) -> ! {
-    loop {
-        sel4::syscall::call(supervisor.bits(), MessageInfo::new(EXIT_LABEL, 0, 0, 1), [code, 0, 0, 0]);
-    }
+    sel4_rt::start::exit(supervisor.bits(), code)
 }
 
 /// How a thread ended.

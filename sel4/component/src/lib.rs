@@ -33,9 +33,6 @@ use transport::serve;
 /// Bytes of each component's heap.
 pub const HEAP_BYTES: usize = 1 << 20;
 
-/// The label of an exit message to the supervisor (the root task's thread convention).
-pub const EXIT_LABEL: Word = 0x100;
-
 /// A running component.
 pub struct Component {
     info: &'static StartInfo,
@@ -121,12 +118,7 @@ pub fn with_caps(caps: &[Word]) {
     transport::set_caps(caps);
 }
 
-/// Tells the supervisor this component is done; it never returns (the root deletes it).
-fn exit_with(supervisor: Word, code: Word) -> ! {
-    loop {
-        sel4::syscall::call(supervisor, MessageInfo::new(EXIT_LABEL, 0, 0, 1), [code, 0, 0, 0]);
-    }
-}
+use sel4_rt::start::exit as exit_with;
 
 /// Defines the component's entry point: `$main(&mut Component) -> Result<u64, Error>`.
 /// An `Err` exits with the error's code and prints it.

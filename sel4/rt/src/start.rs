@@ -6,10 +6,12 @@
 pub const START_INFO_VA: u64 = 0x7000_0000;
 /// "CellStrt": a start page, not garbage.
 pub const START_MAGIC: u64 = 0x7472_5374_6c6c_6543;
-/// Connections a component may use, at most.
-pub const MAX_USES: usize = 16;
-/// Clients one server may have, at most.
-pub const MAX_CLIENTS: usize = 16;
+pub use cellulos_system::{MAX_CLIENTS, MAX_USES};
+
+use sel4::{syscall, MessageInfo, Word};
+
+/// The label of "this program is done" on its supervisor cap (above every fault label).
+pub const EXIT_LABEL: Word = 0x100;
 /// Bytes of a name.
 pub const NAME_BYTES: usize = 32;
 /// Pages of each connection's shared buffer (64 KiB, as the host loopback's).
@@ -23,6 +25,14 @@ pub const SHARED_STRIDE: u64 = 0x10_0000;
 
 /// A name, zero-padded.
 pub type Name = [u8; NAME_BYTES];
+
+/// Tells the supervisor (through the cap at `supervisor`) that the caller is done with
+/// `code`; never returns: the supervisor deletes it.
+pub fn exit(supervisor: Word, code: Word) -> ! {
+    loop {
+        syscall::call(supervisor, MessageInfo::new(EXIT_LABEL, 0, 0, 1), [code, 0, 0, 0]);
+    }
+}
 
 /// `s` as a [`Name`]; `None` when it is too long.
 pub fn name(s: &str) -> Option<Name> {

@@ -31,3 +31,36 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     Ok(())
 }
+
+/// Images that are no ELF, or whose segments run past the file, are refused with the
+/// reason, and nothing is left behind.
+pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
+    use crate::process::{Process, ProcessError, Spec};
+    let before = c.k.usage();
+    let image = crate::system::image("counter").ok_or("no counter image embedded")?;
+    let cut = &image[..image.len() / 2];
+    let headers_cut = &image[..100];
+    let garbage = [0x7fu8; 256];
+    for (what, bytes) in [("garbage", &garbage[..]), ("a cut image", cut), ("cut program headers", headers_cut)] {
+        let spec = Spec {
+            name: "bad",
+            image: bytes,
+            priority: 100,
+            stack_pages: 4,
+            provides: None,
+            server_id: 0,
+            uses: &[],
+            clients: &[],
+        };
+        match Process::spawn(&mut c.k, &mut c.vspace, &mut c.sup, &spec) {
+            Err(ProcessError::Image(why)) => sel4_rt::println!("  {what}: refused: {why}"),
+            Err(e) => return Err(alloc::format!("{what}: {e}, expected a bad-image error")),
+            Ok(p) => {
+                p.delete(&mut c.k).map_err(err)?;
+                return Err(alloc::format!("{what} was started"));
+            }
+        }
+        ensure!(c.k.usage() == before, "{what}: usage {:?} after, {:?} before", c.k.usage(), before);
+    }
+    Ok(())
+}
