@@ -7,7 +7,8 @@
 //! feature, reads and writes it in every format the project speaks ([`format`]).
 //!
 //! The core is `no_std` + `alloc`: the seL4 root task keeps its live model in these types
-//! and executes cleanup plans computed by [`query::cleanup`].
+//! and executes cleanup plans computed by [`query::cleanup`], and streams it out in the
+//! compact binary form of [`wire`].
 //!
 //! ```
 //! use osmosis::query::{self, Failure, Policy};
@@ -39,6 +40,7 @@ pub mod check;
 pub mod format;
 pub mod model;
 pub mod query;
+pub mod wire;
 
 pub use check::{check, Violation, ViolationKind};
 pub use model::{Edge, EdgeIdx, EdgeKind, Model, ModelError, Node, NodeIdx, NodeKind, Perms, TypeTable, Value};

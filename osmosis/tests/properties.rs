@@ -220,6 +220,7 @@ proptest! {
         prop_assert_eq!(&round_trip(&m, Format::Json), &m);
         prop_assert_eq!(&round_trip(&m, Format::Csv), &m);
         prop_assert!(query::diff(&m, &round_trip(&m, Format::Csv)).is_empty());
+        prop_assert_eq!(&osmosis::wire::decode(&osmosis::wire::to_bytes(&m)).expect("wire"), &m);
         for f in [Format::Cypher, Format::Dot, Format::Svg] {
             let mut out = Vec::new();
             format::write(&m, f, &mut out).expect("write");
@@ -260,6 +261,12 @@ proptest! {
             }
             let _ = format::read_model("mutated", &bytes);
         }
+        let mut bytes = osmosis::wire::to_bytes(&m);
+        for _ in 0..flips {
+            let at = rng.below(bytes.len());
+            bytes[at] = rng.next() as u8;
+        }
+        let _ = osmosis::wire::decode(&bytes);
     }
 }
 
