@@ -260,15 +260,15 @@ mod tests {
     fn sample() -> Model {
         let mut m = Model::new();
         m.types.insert("TALLY", "COUNTER");
-        m.add_node(Node::pd("PD_0", "ROOT_TASK")).unwrap();
-        m.add_node(Node::pd("PD_1", "counter").with("priority", 100u64)).unwrap();
-        m.add_node(Node::space("ADS_SPACE_1", "ADS")).unwrap();
+        m.add_node(Node::pd("PD_0", "ROOT_TASK")).expect("valid");
+        m.add_node(Node::pd("PD_1", "counter").with("priority", 100u64)).expect("valid");
+        m.add_node(Node::space("ADS_SPACE_1", "ADS")).expect("valid");
         let vmr = Node::resource("VMR_1_1", "VMR").with("addr", 0x40_0000u64).with("kind", "ELF_CODE");
-        m.add_node(vmr.with("pages", 3u64)).unwrap();
-        m.link(EdgeKind::Hold, "PD_1", "VMR_1_1", Perms::READ | Perms::EXECUTE, "").unwrap();
-        m.link(EdgeKind::Subset, "VMR_1_1", "ADS_SPACE_1", Perms::NONE, "").unwrap();
-        m.link(EdgeKind::Request, "PD_1", "PD_0", Perms::NONE, "VMR").unwrap();
-        m.link(EdgeKind::Hold, "PD_0", "PD_1", Perms::TERMINATE, "").unwrap();
+        m.add_node(vmr.with("pages", 3u64)).expect("valid");
+        m.link(EdgeKind::Hold, "PD_1", "VMR_1_1", Perms::READ | Perms::EXECUTE, "").expect("valid");
+        m.link(EdgeKind::Subset, "VMR_1_1", "ADS_SPACE_1", Perms::NONE, "").expect("valid");
+        m.link(EdgeKind::Request, "PD_1", "PD_0", Perms::NONE, "VMR").expect("valid");
+        m.link(EdgeKind::Hold, "PD_0", "PD_1", Perms::TERMINATE, "").expect("valid");
         m
     }
 
@@ -281,7 +281,7 @@ mod tests {
     #[test]
     fn round_trips_nodes_attributes_edges_and_types() {
         let m = sample();
-        let back = decode(&to_bytes(&m)).unwrap();
+        let back = decode(&to_bytes(&m)).expect("valid");
         same(&m, &back);
         assert_eq!(back.types.space_type_of("TALLY"), "COUNTER");
     }
@@ -290,9 +290,9 @@ mod tests {
     fn round_trips_after_removals() {
         // Removed nodes leave holes in the indices; positions on the wire have none.
         let mut m = sample();
-        let gone = m.find("ADS_SPACE_1").unwrap();
+        let gone = m.find("ADS_SPACE_1").expect("valid");
         m.remove_node(gone);
-        same(&m, &decode(&to_bytes(&m)).unwrap());
+        same(&m, &decode(&to_bytes(&m)).expect("valid"));
     }
 
     #[test]
@@ -303,7 +303,7 @@ mod tests {
         }
         let mut longer = bytes.clone();
         longer.push(0);
-        assert_eq!(decode(&longer).unwrap_err(), WireError::Trailing(1));
+        assert_eq!(decode(&longer).expect_err("refused"), WireError::Trailing(1));
     }
 
     #[test]
@@ -311,18 +311,18 @@ mod tests {
         let bytes = to_bytes(&sample());
         let mut bad = bytes.clone();
         bad[0] = b'X';
-        assert_eq!(decode(&bad).unwrap_err(), WireError::BadMagic);
+        assert_eq!(decode(&bad).expect_err("refused"), WireError::BadMagic);
         let mut bad = bytes.clone();
         bad[4] = 9;
-        assert_eq!(decode(&bad).unwrap_err(), WireError::BadVersion(9));
+        assert_eq!(decode(&bad).expect_err("refused"), WireError::BadVersion(9));
         // The type count: a huge count is refused before allocating.
         let mut bad = bytes.clone();
         bad[5..9].copy_from_slice(&u32::MAX.to_le_bytes());
-        assert_eq!(decode(&bad).unwrap_err(), WireError::BadCount);
+        assert_eq!(decode(&bad).expect_err("refused"), WireError::BadCount);
         // A duplicate node id is a model error, not a second node.
         let mut m = Model::new();
         m.types = TypeTable::empty();
-        m.add_node(Node::pd("PD_0", "a")).unwrap();
+        m.add_node(Node::pd("PD_0", "a")).expect("valid");
         let one = to_bytes(&m);
         // magic, version, 0 types | 1 node | the node | 0 edges
         let node = &one[13..one.len() - 4];
