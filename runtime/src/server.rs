@@ -228,6 +228,21 @@ impl Book {
         types: &[(&str, &str)],
         holder: impl Fn(Badge) -> String,
     ) -> Result<Fragment, osmosis::ModelError> {
+        self.export_with(server, types, |badge| {
+            let id = holder(badge);
+            Ok(osmosis::Node::pd(id.clone(), id))
+        })
+    }
+
+    /// [`Book::export`] with the holders' whole PD nodes (as the root task keeps them, so
+    /// that merging finds the very same node), or an error for a badge that names no PD:
+    /// a hold that cannot be named would silently vanish from the model.
+    pub fn export_with(
+        &self,
+        server: &str,
+        types: &[(&str, &str)],
+        holder: impl Fn(Badge) -> Result<osmosis::Node, osmosis::ModelError>,
+    ) -> Result<Fragment, osmosis::ModelError> {
         use osmosis::{Edge, EdgeKind, Node, Perms};
         let mut m = osmosis::Model::new();
         for (resource, space) in types {
@@ -259,10 +274,10 @@ impl Book {
             }
         }
         for (_, holder_badge, object, rights) in self.handles() {
-            let pd = holder(holder_badge);
-            let pd = match m.find(&pd) {
+            let pd = holder(holder_badge)?;
+            let pd = match m.find(&pd.id) {
                 Some(i) => i,
-                None => m.add_node(Node::pd(pd.clone(), pd))?,
+                None => m.add_node(pd)?,
             };
             if let Some(to) = index.get(&object) {
                 let perms = Perms::from_bits(rights & 0xf).unwrap_or_default();

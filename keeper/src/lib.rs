@@ -1,0 +1,374 @@
+//! The live OSmosis model the root task keeps (DESIGN.md section 5): every PD, its address
+//! space (ADS) and regions (VMRs), the memory objects (MOs) behind them, its CPU (a VCPU
+//! mapped onto the one PCPU of this single-core kernel), and the REQUEST edges of its
+//! connections. Servers keep their own parts (generated code); [`Keeper::extract`] merges
+//! those in. `no_std`: the root task runs it, and host tests check it.
+//!
+//! Node ids follow CellulOS (`PD_<n>`, `<TYPE>_SPACE_<space>`, `<TYPE>_<space>_<n>`, numbers
+//! in hex), and so do the attributes CellulOS writes: a VMR's address, kind and pages, an
+//! MO's physical address and pages.
+#![no_std]
+
+extern crate alloc;
+
+mod error;
+
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use cellulos_runtime::server::{merge, Book, Fragment};
+use cellulos_runtime::{Badge, Cap};
+use osmosis::{EdgeKind, Model, ModelError, Node, NodeIdx, Perms};
+
+pub use error::KeeperError;
+
+/// A PD the keeper knows: `PD_<n>`, 0 is the root task.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PdId(pub u32);
+
+/// The root task's PD.
+pub const ROOT: PdId = PdId(0);
+
+/// A memory object (to share: map it into a second region).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MoId(NodeIdx);
+
+/// A region of an address space, as the root maps it.
+#[derive(Clone, Copy, Debug)]
+pub struct Region<'a> {
+    /// Its first virtual address.
+    pub va: u64,
+    /// 4 KiB pages.
+    pub pages: u64,
+    /// What it is, in CellulOS's words: `ELF_CODE`, `ELF_DATA`, `STACK`, `IPC_BUF`,
+    /// `SHARED_FRAMES`, ...
+    pub kind: &'a str,
+    /// How the PD may access it.
+    pub perms: Perms,
+}
+
+/// A resource space and the number of its next resource.
+#[derive(Clone, Debug)]
+struct Space {
+    node: NodeIdx,
+    number: u32,
+    next: u32,
+}
+
+#[derive(Clone, Debug)]
+struct Pd {
+    node: NodeIdx,
+    ads: Space,
+    /// Whose address space it is: itself (a process) or its parent (a thread).
+    ads_owner: PdId,
+    vcpu: NodeIdx,
+    /// Each region's VMR, and its MO when the MO ends with the PD.
+    regions: Vec<(u64, NodeIdx, Option<NodeIdx>)>,
+    /// The server id its clients' caps name (0: not a server).
+    server_id: u32,
+    /// The badge the root's calls to it carry (for `export_model`).
+    root_badge: Badge,
+}
+
+/// A server's part of the model, as the root collects it for [`Keeper::extract`].
+#[derive(Clone, Copy)]
+pub struct ServerPart<'a> {
+    /// The server.
+    pub pd: PdId,
+    /// Its book, as its `export_model` answered.
+    pub book: &'a Book,
+    /// Its IDL's resource-type -> space-type table.
+    pub types: &'a [(&'a str, &'a str)],
+}
+
+/// A static or run-time connection: `client` calls `server` with `badge`.
+#[derive(Clone, Copy, Debug)]
+struct Connection {
+    client: PdId,
+    server: PdId,
+    badge: Badge,
+}
+
+/// The root's part of the model, and what it needs to name the holders in servers' parts.
+pub struct Keeper {
+    model: Model,
+    next_space: u32,
+    mo: Space,
+    vcpus: Space,
+    pcpu: NodeIdx,
+    pds: Vec<Option<Pd>>,
+    connections: Vec<Connection>,
+}
+
+fn hold(m: &mut Model, from: NodeIdx, to: NodeIdx, perms: Perms) -> Result<(), ModelError> {
+    m.add_edge(osmosis::Edge::new(EdgeKind::Hold, from, to).with_perms(perms)).map(|_| ())
+}
+
+fn edge(m: &mut Model, kind: EdgeKind, from: NodeIdx, to: NodeIdx) -> Result<(), ModelError> {
+    m.add_edge(osmosis::Edge::new(kind, from, to)).map(|_| ())
+}
+
+impl Keeper {
+    /// The root task alone: `PD_0` holding physical memory (the MO space), the VCPU space
+    /// and the PCPU (space and resource) of this single-core kernel.
+    pub fn new() -> Result<Keeper, KeeperError> {
+        let mut model = Model::new();
+        let root = model.add_node(Node::pd("PD_0", "ROOT_TASK"))?;
+        let mut next_space = 1;
+        let mut space = |m: &mut Model, ty: &str| -> Result<Space, ModelError> {
+            let number = next_space;
+            next_space += 1;
+            let node = m.add_node(Node::space(format!("{ty}_SPACE_{number:x}"), ty))?;
+            hold(m, root, node, Perms::READ | Perms::WRITE)?;
+            Ok(Space { node, number, next: 1 })
+        };
+        let mo = space(&mut model, "MO")?;
+        let vcpus = space(&mut model, "VCPU")?;
+        let pcpus = space(&mut model, "PCPU")?;
+        let pcpu = model.add_node(Node::resource(format!("PCPU_{:x}_0", pcpus.number), "PCPU").with("core", 0u64))?;
+        edge(&mut model, EdgeKind::Subset, pcpu, pcpus.node)?;
+        hold(&mut model, root, pcpu, Perms::READ | Perms::WRITE)?;
+        edge(&mut model, EdgeKind::Map, vcpus.node, pcpus.node)?;
+        let pds = alloc::vec![Some(Pd {
+            node: root,
+            ads: Space { node: root, number: 0, next: 0 },
+            ads_owner: ROOT,
+            vcpu: root,
+            regions: Vec::new(),
+            server_id: 0,
+            root_badge: 0,
+        })];
+        Ok(Keeper { model, next_space, mo, vcpus, pcpu, pds, connections: Vec::new() })
+    }
+
+    fn new_space(&mut self, ty: &str) -> Result<Space, ModelError> {
+        let number = self.next_space;
+        self.next_space += 1;
+        let node = self.model.add_node(Node::space(format!("{ty}_SPACE_{number:x}"), ty))?;
+        Ok(Space { node, number, next: 1 })
+    }
+
+    fn pd(&self, pd: PdId) -> Result<&Pd, KeeperError> {
+        self.pds.get(pd.0 as usize).and_then(Option::as_ref).ok_or(KeeperError::NoPd(pd.0))
+    }
+
+    fn pd_mut(&mut self, pd: PdId) -> Result<&mut Pd, KeeperError> {
+        self.pds.get_mut(pd.0 as usize).and_then(Option::as_mut).ok_or(KeeperError::NoPd(pd.0))
+    }
+
+    /// A new PD named `name` (a process: a component instance), with a new address space
+    /// and a VCPU. The root holds it (may terminate it) and its address space.
+    pub fn add_pd(&mut self, name: &str) -> Result<PdId, KeeperError> {
+        let ads = self.new_space("ADS")?;
+        let root = self.pd(ROOT)?.node;
+        hold(&mut self.model, root, ads.node, Perms::READ | Perms::WRITE)?;
+        edge(&mut self.model, EdgeKind::Map, ads.node, self.mo.node)?;
+        self.add_runnable(name, ads, None)
+    }
+
+    /// A new PD named `name` that shares `parent`'s address space (a thread): it holds the
+    /// same ADS and every region in it, so it reaches the same virtual and physical memory.
+    pub fn add_thread(&mut self, parent: PdId, name: &str) -> Result<PdId, KeeperError> {
+        let ads = self.pd(parent)?.ads.clone();
+        let owner = self.pd(parent)?.ads_owner;
+        self.add_runnable(name, ads, Some(owner))
+    }
+
+    fn add_runnable(&mut self, name: &str, ads: Space, ads_owner: Option<PdId>) -> Result<PdId, KeeperError> {
+        let id = PdId(u32::try_from(self.pds.len()).map_err(|_| ModelError::TooLarge)?);
+        let node = self.model.add_node(Node::pd(format!("PD_{}", id.0), name))?;
+        let root = self.pd(ROOT)?.node;
+        hold(&mut self.model, root, node, Perms::TERMINATE)?;
+        hold(&mut self.model, node, ads.node, Perms::READ | Perms::WRITE)?;
+        let owner = ads_owner.unwrap_or(id);
+        // A thread holds what its address space already has.
+        let shared: Vec<(NodeIdx, Perms)> = match ads_owner {
+            Some(_) => self
+                .model
+                .in_edges_of(ads.node, EdgeKind::Subset)
+                .map(|(_, e)| e.from)
+                .map(|vmr| {
+                    let perms = self.model.in_edges_of(vmr, EdgeKind::Hold).map(|(_, e)| e.perms).next();
+                    (vmr, perms.unwrap_or(Perms::READ))
+                })
+                .collect(),
+            None => Vec::new(),
+        };
+        for (vmr, perms) in shared {
+            hold(&mut self.model, node, vmr, perms)?;
+        }
+        let v = self.vcpus.next;
+        self.vcpus.next += 1;
+        let vcpu = self.model.add_node(Node::resource(format!("VCPU_{:x}_{v:x}", self.vcpus.number), "VCPU"))?;
+        edge(&mut self.model, EdgeKind::Subset, vcpu, self.vcpus.node)?;
+        hold(&mut self.model, node, vcpu, Perms::READ | Perms::WRITE)?;
+        edge(&mut self.model, EdgeKind::Map, vcpu, self.pcpu)?;
+        self.pds.push(Some(Pd { node, ads, ads_owner: owner, vcpu, regions: Vec::new(), server_id: 0, root_badge: 0 }));
+        Ok(id)
+    }
+
+    /// Records that `pd` serves as server `server_id` and answers the root's `export_model`
+    /// calls badged `root_badge`.
+    pub fn set_server(&mut self, pd: PdId, server_id: u32, root_badge: Badge) -> Result<(), KeeperError> {
+        let p = self.pd_mut(pd)?;
+        (p.server_id, p.root_badge) = (server_id, root_badge);
+        Ok(())
+    }
+
+    fn add_vmr(&mut self, pd: PdId, r: &Region<'_>) -> Result<NodeIdx, KeeperError> {
+        if pd == ROOT {
+            return Err(KeeperError::Root);
+        }
+        let p = self.pd(pd)?;
+        let (owner, number, ads) = (p.ads_owner, p.ads.number, p.ads.node);
+        // The address space's owner numbers its regions (its threads share the count).
+        let o = self.pd_mut(owner)?;
+        let n = o.ads.next;
+        o.ads.next += 1;
+        let vmr = Node::resource(format!("VMR_{number:x}_{n:x}"), "VMR")
+            .with("addr", r.va)
+            .with("kind", r.kind)
+            .with("pages", r.pages)
+            .with("size_bits", 12u64);
+        let vmr = self.model.add_node(vmr)?;
+        edge(&mut self.model, EdgeKind::Subset, vmr, ads)?;
+        // Every PD of this address space holds it.
+        let holders: Vec<NodeIdx> =
+            self.pds.iter().flatten().filter(|p| p.ads_owner == owner).map(|p| p.node).collect();
+        for h in holders {
+            hold(&mut self.model, h, vmr, r.perms)?;
+        }
+        Ok(vmr)
+    }
+
+    fn add_mo(&mut self, pages: u64, paddr: u64) -> Result<NodeIdx, KeeperError> {
+        let n = self.mo.next;
+        self.mo.next += 1;
+        let mo = Node::resource(format!("MO_{:x}_{n:x}", self.mo.number), "MO")
+            .with("paddr", paddr)
+            .with("pages", pages)
+            .with("size_bits", 12u64);
+        let mo = self.model.add_node(mo)?;
+        edge(&mut self.model, EdgeKind::Subset, mo, self.mo.node)?;
+        let root = self.pd(ROOT)?.node;
+        hold(&mut self.model, root, mo, Perms::READ | Perms::WRITE)?;
+        Ok(mo)
+    }
+
+    /// A region of `pd`'s own memory: a VMR mapping a new MO (physical address of its first
+    /// frame `paddr`) that ends with the PD.
+    pub fn add_region(&mut self, pd: PdId, region: &Region<'_>, paddr: u64) -> Result<MoId, KeeperError> {
+        let vmr = self.add_vmr(pd, region)?;
+        let mo = self.add_mo(region.pages, paddr)?;
+        edge(&mut self.model, EdgeKind::Map, vmr, mo)?;
+        self.pd_mut(pd)?.regions.push((region.va, vmr, Some(mo)));
+        Ok(MoId(mo))
+    }
+
+    /// Memory the root owns and several PDs map (a connection's shared buffer): an MO that
+    /// outlives the PDs that map it, until [`Keeper::remove_mo`].
+    pub fn add_shared_mo(&mut self, pages: u64, paddr: u64) -> Result<MoId, KeeperError> {
+        self.add_mo(pages, paddr).map(MoId)
+    }
+
+    /// A region of `pd` mapping the existing `mo`.
+    pub fn share_region(&mut self, pd: PdId, region: &Region<'_>, mo: MoId) -> Result<(), KeeperError> {
+        let vmr = self.add_vmr(pd, region)?;
+        edge(&mut self.model, EdgeKind::Map, vmr, mo.0)?;
+        self.pd_mut(pd)?.regions.push((region.va, vmr, None));
+        Ok(())
+    }
+
+    /// Forgets a shared MO (its frames were given back).
+    pub fn remove_mo(&mut self, mo: MoId) {
+        self.model.remove_node(mo.0);
+    }
+
+    /// A connection: `client` may ask `server` for resources of each of `types` (REQUEST
+    /// edges), and calls it with `badge` (which is how the server's part names it).
+    pub fn connect(&mut self, client: PdId, server: PdId, badge: Badge, types: &[&str]) -> Result<(), KeeperError> {
+        let (from, to) = (self.pd(client)?.node, self.pd(server)?.node);
+        for ty in types {
+            self.model.add_edge(osmosis::Edge::request(from, to, ty))?;
+        }
+        self.connections.push(Connection { client, server, badge });
+        Ok(())
+    }
+
+    /// A PD ended: it, its address space, regions, own MOs and VCPU leave the model, with
+    /// every edge touching them (its holds, requests, and others' requests to it).
+    pub fn remove_pd(&mut self, pd: PdId) -> Result<(), KeeperError> {
+        if pd == ROOT {
+            return Err(KeeperError::Root);
+        }
+        let p = self.pds.get_mut(pd.0 as usize).and_then(Option::take).ok_or(KeeperError::NoPd(pd.0))?;
+        for (_, vmr, mo) in &p.regions {
+            self.model.remove_node(*vmr);
+            if let Some(mo) = mo {
+                self.model.remove_node(*mo);
+            }
+        }
+        self.model.remove_node(p.vcpu);
+        if p.ads_owner == pd {
+            // Its address space ends with it, with every region in it (its threads' too).
+            let vmrs: Vec<NodeIdx> =
+                self.model.in_edges_of(p.ads.node, EdgeKind::Subset).map(|(_, e)| e.from).collect();
+            for vmr in vmrs {
+                self.model.remove_node(vmr);
+            }
+            self.model.remove_node(p.ads.node);
+        }
+        self.model.remove_node(p.node);
+        self.connections.retain(|c| c.client != pd && c.server != pd);
+        Ok(())
+    }
+
+    /// The root's part of the model.
+    pub fn model(&self) -> &Model {
+        &self.model
+    }
+
+    /// The model node of a PD.
+    pub fn pd_node(&self, pd: PdId) -> Result<&Node, KeeperError> {
+        Ok(self.model.node(self.pd(pd)?.node))
+    }
+
+    /// The badge the root calls server `pd` with, for `export_model`.
+    pub fn root_badge(&self, pd: PdId) -> Result<Badge, KeeperError> {
+        Ok(self.pd(pd)?.root_badge)
+    }
+
+    /// The PD behind a badge of server `server`'s: itself (0), the root, or a client.
+    fn holder(&self, server: PdId, badge: Badge) -> Result<Node, ModelError> {
+        let unknown = || ModelError::UnknownNode(format!("badge {badge} of PD_{}", server.0));
+        let s = self.pd(server).map_err(|_| unknown())?;
+        let pd = if badge == 0 {
+            server
+        } else if badge == s.root_badge {
+            ROOT
+        } else {
+            self.connections.iter().find(|c| c.server == server && c.badge == badge).ok_or_else(unknown)?.client
+        };
+        Ok(self.pd_node(pd).map_err(|_| unknown())?.clone())
+    }
+
+    /// The whole model: the root's part merged with each server's part. MAP edges onto
+    /// another server's object are resolved through that server's book.
+    pub fn extract(&self, servers: &[ServerPart<'_>]) -> Result<Model, KeeperError> {
+        let mut fragments = alloc::vec![Fragment { model: self.model.clone(), foreign_maps: Vec::new() }];
+        for s in servers {
+            let name = s.pd.0.to_string();
+            fragments.push(s.book.export_with(&name, s.types, |badge| self.holder(s.pd, badge))?);
+        }
+        let name = |cap: Cap| -> Option<String> {
+            let Cap::Endpoint { endpoint, badge } = cap else { return None };
+            let s = servers.iter().find(|s| self.pd(s.pd).is_ok_and(|p| p.server_id == endpoint))?;
+            s.book.exported_name(&s.pd.0.to_string(), badge)
+        };
+        Ok(merge(&fragments, name)?)
+    }
+}
+
+#[cfg(test)]
+mod tests;

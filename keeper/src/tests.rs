@@ -1,0 +1,192 @@
+//! The keeper against the model's own checker and queries.
+
+use super::*;
+use cellulos_runtime::server::{Class, MapTarget, Object};
+use osmosis::query::rsi;
+
+const CODE: Region<'static> = Region { va: 0x40_0000, pages: 3, kind: "ELF_CODE", perms: Perms::READ };
+const STACK: Region<'static> = Region { va: 0x6fff_0000, pages: 16, kind: "STACK", perms: Perms::READ };
+
+fn idx(m: &Model, id: &str) -> NodeIdx {
+    m.find(id).unwrap_or_else(|| panic!("no node {id}"))
+}
+
+fn has(m: &Model, kind: EdgeKind, from: &str, to: &str) -> bool {
+    m.edge_keys().iter().any(|(k, f, t, _, _)| *k == kind && *f == from && *t == to)
+}
+
+/// The root and one process with two regions.
+fn process() -> (Keeper, PdId) {
+    let mut k = Keeper::new().expect("keeper");
+    let pd = k.add_pd("alice").expect("pd");
+    k.add_region(pd, &CODE, 0x1000).expect("code");
+    k.add_region(pd, &STACK, 0x8000).expect("stack");
+    (k, pd)
+}
+
+#[test]
+fn a_process_is_a_valid_model_with_cellulos_ids() {
+    let (k, _) = process();
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    let ids: Vec<&str> = m.sorted_nodes().iter().map(|n| n.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "ADS_SPACE_4",
+            "MO_1_1",
+            "MO_1_2",
+            "MO_SPACE_1",
+            "PCPU_3_0",
+            "PCPU_SPACE_3",
+            "PD_0",
+            "PD_1",
+            "VCPU_2_1",
+            "VCPU_SPACE_2",
+            "VMR_4_1",
+            "VMR_4_2"
+        ]
+    );
+    let vmr = m.node(idx(m, "VMR_4_1"));
+    assert_eq!((vmr.int("addr"), vmr.int("pages")), (Some(0x40_0000), Some(3)));
+    assert_eq!(vmr.attrs.get("kind").and_then(|v| v.as_text()), Some("ELF_CODE"));
+    for (kind, from, to) in [
+        (EdgeKind::Hold, "PD_0", "PD_1"),
+        (EdgeKind::Hold, "PD_1", "ADS_SPACE_4"),
+        (EdgeKind::Hold, "PD_1", "VMR_4_1"),
+        (EdgeKind::Map, "VMR_4_1", "MO_1_1"),
+        (EdgeKind::Map, "ADS_SPACE_4", "MO_SPACE_1"),
+        (EdgeKind::Hold, "PD_1", "VCPU_2_1"),
+        (EdgeKind::Map, "VCPU_2_1", "PCPU_3_0"),
+    ] {
+        assert!(has(m, kind, from, to), "{kind:?} {from} -> {to}");
+    }
+}
+
+#[test]
+fn a_thread_shares_its_process_memory_and_a_process_does_not() {
+    let (mut k, parent) = process();
+    let thread = k.add_thread(parent, "alice.worker").expect("thread");
+    let other = k.add_pd("bob").expect("bob");
+    k.add_region(other, &CODE, 0x20_0000).expect("code");
+    // A region added later is the thread's too.
+    k.add_region(thread, &Region { va: 0x5000_0000, pages: 4, kind: "STACK", perms: Perms::READ }, 0x9000)
+        .expect("thread stack");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    let node = |pd: PdId| idx(m, &k.pd_node(pd).expect("pd").id);
+    let (p, t, o) = (node(parent), node(thread), node(other));
+    for ty in ["VMR", "MO"] {
+        assert_eq!(rsi(m, p, t, ty).value(), Some(1.0), "{ty}: thread and process");
+        assert_eq!(rsi(m, p, o, ty).value(), Some(0.0), "{ty}: two processes");
+    }
+    // Each has its own CPU.
+    assert_eq!(rsi(m, p, t, "VCPU").value(), Some(0.0));
+}
+
+#[test]
+fn a_shared_buffer_is_one_mo_mapped_by_both() {
+    let (mut k, a) = process();
+    let b = k.add_pd("counter").expect("b");
+    let mo = k.add_shared_mo(16, 0x10_0000).expect("mo");
+    let r = |va| Region { va, pages: 16, kind: "SHARED_FRAMES", perms: Perms::READ | Perms::WRITE };
+    k.share_region(a, &r(0x7100_0000), mo).expect("a");
+    k.share_region(b, &r(0x7200_0000), mo).expect("b");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    let (na, nb) = (idx(m, "PD_1"), idx(m, "PD_2"));
+    assert_eq!(rsi(m, na, nb, "MO").shared, 16);
+    // When a ends, the buffer stays (the root owns it) and b still maps it.
+    k.remove_pd(a).expect("remove");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    assert!(m.find("PD_1").is_none() && m.find("ADS_SPACE_4").is_none() && m.find("MO_1_1").is_none());
+    assert_eq!(rsi(m, idx(m, "PD_2"), idx(m, "PD_0"), "MO").shared, 16);
+    assert_eq!(k.remove_pd(a), Err(KeeperError::NoPd(1)));
+    assert_eq!(k.remove_pd(ROOT), Err(KeeperError::Root));
+}
+
+/// A counter server's book: its space (held by itself, badge 0) and a tally held by the
+/// client behind badge 1.
+fn counter_book() -> Book {
+    let mut book = Book::new();
+    let space = book.add(Object { class: Class::Space, type_name: String::from("COUNTER"), key: 0, space: None });
+    book.grant(0, space, 3).expect("space");
+    let tally =
+        book.add(Object { class: Class::Resource, type_name: String::from("TALLY"), key: 0, space: Some(space) });
+    book.grant(1, tally, 3).expect("tally");
+    book
+}
+
+fn part<'a>(pd: PdId, book: &'a Book, types: &'a [(&'a str, &'a str)]) -> ServerPart<'a> {
+    ServerPart { pd, book, types }
+}
+
+const COUNTER_TYPES: &[(&str, &str)] = &[("COUNTER", "COUNTER"), ("TALLY", "COUNTER")];
+
+#[test]
+fn extraction_merges_servers_books_with_their_holders() {
+    let (mut k, alice) = process();
+    let counter = k.add_pd("counter").expect("counter");
+    k.set_server(counter, 1, 9).expect("server");
+    k.connect(alice, counter, 1, &["COUNTER", "TALLY"]).expect("connect");
+    let book = counter_book();
+    let m = k.extract(&[part(counter, &book, COUNTER_TYPES)]).expect("extract");
+    assert_eq!(osmosis::check(&m), []);
+    assert!(has(&m, EdgeKind::Hold, "PD_1", "TALLY_2_1"));
+    assert!(has(&m, EdgeKind::Hold, "PD_2", "COUNTER_SPACE_2_0"));
+    assert!(has(&m, EdgeKind::Subset, "TALLY_2_1", "COUNTER_SPACE_2_0"));
+    let requests: Vec<_> =
+        m.edge_keys().into_iter().filter(|e| e.0 == EdgeKind::Request).map(|e| (e.1, e.2, e.4)).collect();
+    assert_eq!(requests, [("PD_1", "PD_2", "COUNTER"), ("PD_1", "PD_2", "TALLY")]);
+    // The merged PD is the keeper's (named), not a second node.
+    assert_eq!(m.node(idx(&m, "PD_2")).name, "counter");
+    assert_eq!(m.node_count(), k.model().node_count() + 2);
+}
+
+#[test]
+fn a_hold_by_an_unknown_badge_is_an_error_not_a_lost_edge() {
+    let (mut k, _) = process();
+    let counter = k.add_pd("counter").expect("counter");
+    k.set_server(counter, 1, 9).expect("server");
+    // Badge 1 was never connected.
+    let err = k.extract(&[part(counter, &counter_book(), COUNTER_TYPES)]).expect_err("unknown badge");
+    assert!(matches!(err, KeeperError::Model(ModelError::UnknownNode(_))), "{err}");
+}
+
+#[test]
+fn a_map_onto_another_servers_object_is_resolved() {
+    let (mut k, alice) = process();
+    let counter = k.add_pd("counter").expect("counter");
+    let greeter = k.add_pd("greeter").expect("greeter");
+    k.set_server(counter, 1, 9).expect("server");
+    k.set_server(greeter, 2, 9).expect("server");
+    k.connect(alice, counter, 1, &["TALLY"]).expect("connect");
+    k.connect(alice, greeter, 1, &["GREETING"]).expect("connect");
+    let counter_book = counter_book();
+    let mut greeter_book = Book::new();
+    let space =
+        greeter_book.add(Object { class: Class::Space, type_name: String::from("GREETING"), key: 0, space: None });
+    greeter_book.grant(0, space, 3).expect("space");
+    let g = greeter_book.add(Object {
+        class: Class::Resource,
+        type_name: String::from("GREETING"),
+        key: 0,
+        space: Some(space),
+    });
+    greeter_book.grant(1, g, 3).expect("greeting");
+    // The greeting maps onto alice's tally, and so the greetings onto the counter's space
+    // (at the counter, badge 1 is the space's handle, badge 2 the tally's).
+    greeter_book.map(g, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 2 }));
+    greeter_book.map(space, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 1 }));
+    let types: &[(&str, &str)] = &[("GREETING", "GREETING")];
+    let m = k
+        .extract(&[part(counter, &counter_book, COUNTER_TYPES), part(greeter, &greeter_book, types)])
+        .expect("extract");
+    assert_eq!(osmosis::check(&m), []);
+    assert!(has(&m, EdgeKind::Map, "GREETING_3_1", "TALLY_2_1"));
+    assert!(has(&m, EdgeKind::Map, "GREETING_SPACE_3_0", "COUNTER_SPACE_2_0"));
+    // A capability naming no live handle cannot be resolved: an error, not a dropped edge.
+    greeter_book.map(g, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 7 }));
+    assert!(k.extract(&[part(counter, &counter_book, COUNTER_TYPES), part(greeter, &greeter_book, types)]).is_err());
+}
