@@ -23,7 +23,7 @@ pub const MAX_CLIENTS: usize = 16;
 pub const FIRST_USE_SLOT: u32 = 4;
 
 /// Bumped whenever the layout changes: the root refuses a description of another version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// A composed system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -66,6 +66,9 @@ pub struct Provided {
     pub interface_id: u64,
     /// The badge the root calls it with.
     pub root_badge: u32,
+    /// The resource types it serves, each with its space type (a client's connection is a
+    /// REQUEST edge for each; the model's type table learns the spaces).
+    pub serves: Vec<(String, String)>,
 }
 
 /// A connection an instance uses.

@@ -86,8 +86,19 @@ pub struct Diag {
     pub message: String,
 }
 
-/// What the IDL offers: interface name -> (id, file it is declared in).
-pub type Interfaces = BTreeMap<String, (u64, String)>;
+/// What compose knows of an interface.
+#[derive(Clone, Debug)]
+pub struct InterfaceInfo {
+    /// Its id.
+    pub id: u64,
+    /// The file declaring it (as shown in messages).
+    pub file: String,
+    /// The resource types it serves, each with its space type.
+    pub serves: Vec<(String, String)>,
+}
+
+/// What the IDL offers: interface name -> what compose knows of it.
+pub type Interfaces = BTreeMap<String, InterfaceInfo>;
 
 /// Line and column of a byte offset.
 fn position(text: &str, offset: usize) -> (usize, usize) {
@@ -250,7 +261,12 @@ pub fn compose(
             }),
         };
         let provides = def.provides.as_ref().and_then(|p| match interfaces.get(p.get_ref()) {
-            Some((id, _)) => Some(Provided { interface: p.get_ref().clone(), interface_id: *id, root_badge: 0 }),
+            Some(info) => Some(Provided {
+                interface: p.get_ref().clone(),
+                interface_id: info.id,
+                root_badge: 0,
+                serves: info.serves.clone(),
+            }),
             None => {
                 d.at(p.span(), format!("unknown interface `{}` (not declared in idl/*.idl)", p.get_ref()));
                 None
@@ -262,7 +278,7 @@ pub fn compose(
         let mut uses = Vec::new();
         for (use_name, iface) in &def.uses {
             match interfaces.get(iface.get_ref()) {
-                Some((id, _)) => uses.push(Used {
+                Some(InterfaceInfo { id, .. }) => uses.push(Used {
                     name: use_name.clone(),
                     interface: iface.get_ref().clone(),
                     interface_id: *id,
@@ -339,8 +355,16 @@ pub fn compose(
             continue;
         }
         let badge = next_badge.entry(si).or_insert(1);
-        if *badge as usize > MAX_CLIENTS {
-            d.at(c.to.span(), format!("instance `{}` has more than {MAX_CLIENTS} clients", c.to.get_ref()));
+        // The root is one more client of every server (it asks for the server's model).
+        if *badge as usize > MAX_CLIENTS - 1 {
+            d.at(
+                c.to.span(),
+                format!(
+                    "instance `{}` has more than {} clients (the start page holds {MAX_CLIENTS}, one is the root's)",
+                    c.to.get_ref(),
+                    MAX_CLIENTS - 1
+                ),
+            );
             continue;
         }
         let u = &mut instances[ci].uses[ui];
@@ -436,7 +460,7 @@ pub fn interfaces(root: &std::path::Path) -> Result<Interfaces, String> {
                 for iface in &idl.interfaces {
                     // Imported files are loaded again with their importers: the same
                     // interface twice is fine, two different ones of one name are not.
-                    if let Some((id, other)) = out.get(&iface.name) {
+                    if let Some(InterfaceInfo { id, file: other, .. }) = out.get(&iface.name) {
                         if *id != iface.id {
                             errors.push(format!(
                                 "{shown}: interface `{}` is declared differently in {other}",
@@ -445,7 +469,15 @@ pub fn interfaces(root: &std::path::Path) -> Result<Interfaces, String> {
                         }
                         continue;
                     }
-                    out.insert(iface.name.clone(), (iface.id, shown.clone()));
+                    let serves = iface
+                        .serves
+                        .iter()
+                        .map(|r| {
+                            let r = &idl.resources[*r];
+                            (r.name.clone(), idl.spaces[r.space].name.clone())
+                        })
+                        .collect();
+                    out.insert(iface.name.clone(), InterfaceInfo { id: iface.id, file: shown.clone(), serves });
                 }
             }
             Err(diags) => errors.push(diags.to_string()),
@@ -549,6 +581,10 @@ mod tests {
             .collect();
         assert_eq!(counter_badges, [1, 2]);
         assert_eq!(system.instances[0].provides.as_ref().map(|p| p.root_badge), Some(3));
+        // What the counter serves, from idl/counter.idl: a connection requests each.
+        let serves = system.instances[0].provides.as_ref().map(|p| p.serves.clone()).unwrap_or_default();
+        let serves: Vec<(&str, &str)> = serves.iter().map(|(r, s)| (r.as_str(), s.as_str())).collect();
+        assert_eq!(serves, [("COUNTER", "COUNTER"), ("TALLY", "COUNTER")]);
         assert_eq!(system.cleanup, "recursive-pd");
     }
 
