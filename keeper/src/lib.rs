@@ -290,7 +290,12 @@ impl Keeper {
     pub fn connect(&mut self, client: PdId, server: PdId, badge: Badge, types: &[&str]) -> Result<(), KeeperError> {
         let (from, to) = (self.pd(client)?.node, self.pd(server)?.node);
         for ty in types {
-            self.model.add_edge(osmosis::Edge::request(from, to, ty))?;
+            // Two connections to one server request the same: one edge.
+            let known =
+                self.model.out_edges_of(from, EdgeKind::Request).any(|(_, e)| e.to == to && e.request_type == *ty);
+            if !known {
+                self.model.add_edge(osmosis::Edge::request(from, to, ty))?;
+            }
         }
         self.connections.push(Connection { client, server, badge });
         Ok(())

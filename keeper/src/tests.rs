@@ -130,6 +130,8 @@ fn extraction_merges_servers_books_with_their_holders() {
     let counter = k.add_pd("counter").expect("counter");
     k.set_server(counter, 1, 9).expect("server");
     k.connect(alice, counter, 1, &["COUNTER", "TALLY"]).expect("connect");
+    // A second connection to the same server: the same requests, one edge each.
+    k.connect(alice, counter, 2, &["COUNTER", "TALLY"]).expect("connect again");
     let book = counter_book();
     let m = k.extract(&[part(counter, &book, COUNTER_TYPES)]).expect("extract");
     assert_eq!(osmosis::check(&m), []);

@@ -19,6 +19,8 @@ pub const MAGIC: [u8; 4] = *b"CMF1";
 pub const MAX_PAYLOAD: usize = 16 << 20;
 /// Bytes around the payload: magic, kind, length, CRC.
 pub const OVERHEAD: usize = 4 + 1 + 4 + 4;
+/// Frame kind: an extracted model, in `osmosis::wire` form.
+pub const KIND_MODEL: u8 = 1;
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib and Ethernet compute it), continued from `crc`
 /// (start with 0).

@@ -2,17 +2,18 @@
 //!
 //! - `kernel`: build the seL4 5.0.0 kernel (and the 32-bit copy QEMU boots) from the
 //!   source inside the crates.io crate `sel4-sys` 0.0.28, with our configuration; cached.
-//! - `run`: build the kernel and the root task, boot them in QEMU, stream the console.
+//! - `run`: compose composition.toml, build the kernel and the root task, boot them in QEMU,
+//!   stream the console, and write the model the root extracted ([`extract`]) in every format.
 //! - `test`: the in-system test suite on seL4 in QEMU; JUnit XML and an exit code.
 //! - `bench`: the in-system benchmarks under `-icount`, as ratios to the IPC fast path.
 //! - `lint`: rustfmt and clippy over the seL4-side workspace.
-//!
-//! `compose` joins with issue 5.
+//! - `compose`: check composition.toml against the IDL and build the system description.
 
 mod compose;
 mod compose_files;
 mod console;
 mod error;
+mod extract;
 mod kernel;
 mod prereq;
 mod qemu;
@@ -123,6 +124,20 @@ fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Resul
         Mode::Bench => "bench-console.log",
     };
     let log = root.join("target/cellulos").join(name);
+    // The model the root streams on COM2 (none in benchmarks).
+    let com2 = match mode {
+        Mode::Run => Some(root.join("target/cellulos/model.bin")),
+        Mode::Test => Some(root.join("target/cellulos/test-model/model.bin")),
+        Mode::Bench => None,
+    };
+    if let Some(stream) = &com2 {
+        if stream.exists() {
+            std::fs::remove_file(stream).map_err(io(stream))?;
+        }
+        if let Some(dir) = stream.parent() {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+    }
     let default_timeout = match mode {
         Mode::Run => 60,
         Mode::Test => 180,
@@ -136,6 +151,7 @@ fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Resul
         timeout: Duration::from_secs(args.timeout.unwrap_or(default_timeout)),
         icount: mode == Mode::Bench,
         echo: !args.quiet,
+        com2: com2.as_deref(),
     })?;
     if !run.stderr.trim().is_empty() {
         eprintln!("qemu: {}", run.stderr.trim());
@@ -159,7 +175,12 @@ fn test(root: &Path, args: &BootArgs, filter: Option<&str>) -> Result<(), Error>
     std::fs::write(&junit, console::junit(&run, &verdict, "cellulos-sel4")).map_err(io(&junit))?;
     let (passed, failed) = run.counts();
     println!("in-system tests: {passed} passed, {failed} failed (JUnit: {})", junit.display());
-    verdict_result(&verdict)
+    verdict_result(&verdict)?;
+    // The model the test system extracted, written and checked on the host too.
+    if filter.is_none_or(|f| "MODEL0001".contains(f)) {
+        extract::extract(&root.join("target/cellulos/test-model/model.bin"))?;
+    }
+    Ok(())
 }
 
 /// `BENCH <name> <mean> <best> [<baseline>]` lines, in order.
@@ -218,7 +239,9 @@ fn main() -> ExitCode {
             };
             compose_files::run(&root, &k, &path, &shown, &root.join("target/cellulos/system-run")).map(|_| ())
         }),
-        Task::Run { boot: args } => boot(&root, &args, Mode::Run, None).and_then(|(_, v)| verdict_result(&v)),
+        Task::Run { boot: args } => boot(&root, &args, Mode::Run, None)
+            .and_then(|(_, v)| verdict_result(&v))
+            .and_then(|()| extract::extract(&root.join("target/cellulos/model.bin")).map(|_| ())),
         Task::Test { boot: args, filter } => test(&root, &args, filter.as_deref()),
         Task::Bench { boot: args } => bench(&root, &args),
         Task::Lint { kernel } => {

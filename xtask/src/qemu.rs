@@ -27,6 +27,8 @@ pub struct Boot<'a> {
     pub icount: bool,
     /// Echo the console to the terminal.
     pub echo: bool,
+    /// Where the second serial port (COM2: the extracted model) goes, if anywhere.
+    pub com2: Option<&'a Path>,
 }
 
 /// The QEMU command line of the bring-up notes: TCG, a CPU with what the kernel config
@@ -36,6 +38,10 @@ pub fn command(boot: &Boot<'_>) -> Command {
     cmd.args(["-nographic", "-no-reboot", "-serial", "mon:stdio", "-m", "512M"])
         .args(["-cpu", "Nehalem,-vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce"])
         .args(["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]);
+    if let Some(com2) = boot.com2 {
+        // The second -serial is COM2 (I/O port 0x2f8).
+        cmd.arg("-serial").arg(format!("file:{}", com2.display()));
+    }
     if boot.icount {
         cmd.args(["-icount", "shift=0,sleep=off"]);
     }
@@ -162,6 +168,7 @@ mod tests {
             timeout: Duration::from_secs(timeout),
             icount: false,
             echo: false,
+            com2: None,
         })
         .expect("boot")
     }
@@ -209,6 +216,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             icount: false,
             echo: false,
+            com2: None,
         })
         .err()
         .map(|e| e.to_string())

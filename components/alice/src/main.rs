@@ -23,5 +23,9 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     println!("alice: the greeter says: {hello}");
     let total = counter.add_four(1, 2, 3, 4)?;
     println!("alice: added 1 + 2 + 3 + 4 to the counter: total {total}; I am client {}", counter.whoami()?);
+    // A tally held while the model is extracted: a resource of the counter's in alice's hold.
+    let tally = counter.open_tally(5)?;
+    c.extract_model()?;
+    counter.close(tally)?;
     Ok(0)
 }

@@ -52,6 +52,8 @@ impl GreeterServer for Greeter {
 cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
-    let service = GreeterService::new(Greeter { greeted: 0 }, c.root_badge());
+    let mut service = GreeterService::new(Greeter { greeted: 0 }, c.root_badge());
+    // The GREETING space it serves, held by the server itself (badge 0 is no client's).
+    service.book.add_space::<greeter::spaces::GREETING>(0, 0).map_err(|_| Error::NotAServer)?;
     c.serve(service)
 }

@@ -83,6 +83,9 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         "a capability to another server's object is identified by its owner (server, badge)",
     );
     t.check(counter.bump(&tally)? == 45, "and stays the client's, usable after");
+    // A snapshot of the model while the probe holds both tallies (the root's MODEL0001
+    // checks what it shows).
+    t.check(c.extract_model().is_ok(), "the root extracts the model on request");
     counter.close(tally)?;
     t.check(counter.bump(&tally).is_err(), "a closed (revoked) capability is refused");
     t.check(greeter.inspect(&tally).is_err(), "a revoked capability cannot be sent on either");

@@ -10,6 +10,7 @@
 
 extern crate alloc;
 
+mod com2;
 mod cspace;
 mod exit;
 mod kernel;

@@ -107,6 +107,21 @@ pub struct Spec<'a> {
     pub clients: &'a [Word],
 }
 
+/// A region the root mapped into a process, as the model shows it.
+#[derive(Clone, Copy, Debug)]
+pub struct Region {
+    /// First virtual address.
+    pub va: Word,
+    /// 4 KiB pages.
+    pub pages: u64,
+    /// CellulOS's name for what it is (`ELF_CODE`, `STACK` ...).
+    pub kind: &'static str,
+    /// Writable (else read-only).
+    pub write: bool,
+    /// The physical address of its first frame.
+    pub paddr: Word,
+}
+
 /// A running process.
 pub struct Process {
     /// The badge its faults and exit arrive with at the supervisor.
@@ -118,6 +133,8 @@ pub struct Process {
     frames: Vec<(Object<Page>, Word)>,
     /// Copies of shared-buffer frames (the root owns the frames) mapped here.
     shared: Vec<(sel4::Cap<Page>, Word)>,
+    /// Its own memory, region by region (for the model).
+    pub regions: Vec<Region>,
 }
 
 /// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it.
@@ -172,8 +189,16 @@ impl Process {
             }
         };
         let vspace = VSpace::new(pml4.cap);
-        let mut p =
-            Process { badge: sup.next_badge(), tcb, cnode, pml4, vspace, frames: Vec::new(), shared: Vec::new() };
+        let mut p = Process {
+            badge: sup.next_badge(),
+            tcb,
+            cnode,
+            pml4,
+            vspace,
+            frames: Vec::new(),
+            shared: Vec::new(),
+            regions: Vec::new(),
+        };
         match p.build(k, root_vs, sup, spec, &elf) {
             Ok(()) => Ok(p),
             Err(e) => {
@@ -203,6 +228,13 @@ impl Process {
                 Err(e)
             }
         }
+    }
+
+    /// Records the frames mapped from `va` on as one region.
+    fn record(&mut self, k: &mut Kernel, va: Word, pages: u64, kind: &'static str, write: bool) {
+        let first = self.frames.iter().find(|(_, at)| *at == va).map(|(f, _)| f.cap);
+        let paddr = first.and_then(|f| k.ipc.page_get_address(f).ok()).unwrap_or(0);
+        self.regions.push(Region { va, pages, kind, write, paddr });
     }
 
     fn build(
@@ -241,6 +273,9 @@ impl Process {
                 page += 4096;
             }
         }
+        // Runs of adjacent pages alike in rights are one region each: code or data.
+        let mut run: Option<(Word, u64, bool)> = None;
+        let mut runs = Vec::new();
         for (va, (write, copies)) in pages {
             let rights = if write { CapRights::READ_WRITE } else { CapRights::READ };
             self.map_new(k, root_vs, va, rights, |dst| {
@@ -248,6 +283,17 @@ impl Process {
                     dst[from..to].copy_from_slice(&spec.image[at..at + (to - from)]);
                 }
             })?;
+            run = match run {
+                Some((start, n, w)) if w == write && start + n * 4096 == va => Some((start, n + 1, w)),
+                other => {
+                    runs.extend(other);
+                    Some((va, 1, write))
+                }
+            };
+        }
+        runs.extend(run);
+        for (va, n, write) in runs {
+            self.record(k, va, n, if write { "ELF_DATA" } else { "ELF_CODE" }, write);
         }
         // 2. CSpace: the supervisor cap, its endpoint, its connections.
         let cnode = self.cnode.cap;
@@ -317,13 +363,16 @@ impl Process {
             let src = unsafe { core::slice::from_raw_parts((&info as *const StartInfo).cast::<u8>(), bytes) };
             page[..bytes].copy_from_slice(src);
         })?;
+        self.record(k, START_INFO_VA, 1, "START_INFO", false);
         self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, |_| {})?;
+        self.record(k, IPC_BUFFER_VA, 1, "IPC_BUF", true);
         if spec.stack_pages == 0 || spec.stack_pages > MAX_STACK_PAGES {
             return Err(ProcessError::Description("stack pages out of range 1..=256"));
         }
-        for i in 1..=spec.stack_pages as Word {
+        for i in (1..=spec.stack_pages as Word).rev() {
             self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, |_| {})?;
         }
+        self.record(k, STACK_TOP - spec.stack_pages as Word * 4096, spec.stack_pages as u64, "STACK", true);
         // 4. The thread.
         let ipc_frame = self.frames.iter().find(|(_, va)| *va == IPC_BUFFER_VA).map(|(f, _)| f.cap);
         let tcb = self.tcb.cap;

@@ -24,12 +24,16 @@ pub type Entry = extern "C" fn(arg: Word, ipc: &'static mut IpcBuffer, superviso
 /// Receives the next exit or fault on the supervisor endpoint `ep`: the badge and how.
 pub fn receive_ended(ep: Word, ipc: &IpcBuffer) -> (Word, Ended) {
     let r = sel4::syscall::recv(ep);
-    let ended = if r.info.label() == EXIT_LABEL {
+    (r.badge, ended(&r, ipc))
+}
+
+/// How the thread that sent `r` to the supervisor endpoint ended: an exit or a fault.
+pub fn ended(r: &sel4::syscall::Received, ipc: &IpcBuffer) -> Ended {
+    if r.info.label() == EXIT_LABEL {
         Ended::Exited(r.mrs[0])
     } else {
         Ended::Faulted(Fault::decode(r.info, &r.mrs, ipc))
-    };
-    (r.badge, ended)
+    }
 }
 
 /// Ends the calling thread: tells the supervisor, which deletes it.

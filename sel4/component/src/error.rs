@@ -19,6 +19,8 @@ pub enum Error {
     AlreadyConnected,
     /// A call failed (the generated error, as text: each interface has its own type).
     Call(String),
+    /// The root could not extract the model (its status).
+    Extraction(u64),
 }
 
 impl Error {
@@ -30,6 +32,7 @@ impl Error {
             Error::NotAServer => 0xE3,
             Error::AlreadyConnected => 0xE5,
             Error::Call(_) => 0xE4,
+            Error::Extraction(_) => 0xE6,
         }
     }
 }
@@ -42,6 +45,7 @@ impl fmt::Display for Error {
             Error::NotAServer => f.write_str("this instance provides no interface to serve"),
             Error::AlreadyConnected => f.write_str("this connection is already in use"),
             Error::Call(e) => write!(f, "call failed: {e}"),
+            Error::Extraction(status) => write!(f, "the root could not extract the model (status {status})"),
         }
     }
 }

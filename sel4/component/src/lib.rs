@@ -106,6 +106,16 @@ impl Component {
         self.info.root_badge as cellulos::runtime::Badge
     }
 
+    /// Has the root extract the whole model now (every server's part with the root's) and
+    /// stream it out, while this component waits: a snapshot at a point of its choosing.
+    /// Only clients may ask (a server asking would be asked for its own part meanwhile).
+    pub fn extract_model(&self) -> Result<(), Error> {
+        match sel4_rt::start::extract_model(self.info.supervisor) {
+            0 => Ok(()),
+            status => Err(Error::Extraction(status)),
+        }
+    }
+
     /// Ends this component with `code`.
     pub fn exit(&self, code: Word) -> ! {
         exit_with(self.info.supervisor, code)

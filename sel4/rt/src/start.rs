@@ -12,6 +12,9 @@ use sel4::{syscall, MessageInfo, Word};
 
 /// The label of "this program is done" on its supervisor cap (above every fault label).
 pub const EXIT_LABEL: Word = 0x100;
+/// The label of "extract the model now" on the supervisor cap: the root asks every server
+/// for its part, streams the whole model out, and answers 0 (or an error status).
+pub const EXTRACT_LABEL: Word = 0x101;
 /// Bytes of a name.
 pub const NAME_BYTES: usize = 32;
 /// Pages of each connection's shared buffer (64 KiB, as the host loopback's).
@@ -32,6 +35,12 @@ pub fn exit(supervisor: Word, code: Word) -> ! {
     loop {
         syscall::call(supervisor, MessageInfo::new(EXIT_LABEL, 0, 0, 1), [code, 0, 0, 0]);
     }
+}
+
+/// Asks the supervisor (through the cap at `supervisor`) to extract the model while the
+/// caller waits; the root's answer: 0 when the model went out.
+pub fn extract_model(supervisor: Word) -> Word {
+    syscall::call(supervisor, MessageInfo::new(EXTRACT_LABEL, 0, 0, 0), [0; 4]).info.label()
 }
 
 /// `s` as a [`Name`]; `None` when it is too long.

@@ -40,6 +40,7 @@ const TESTS: &[(&str, Test)] = &[
     ("FAULT0001", threads::fault_is_reported_and_survived),
     ("RECLAIM0001", threads::thousand_thread_cycles),
     ("SYSTEM0001", system::components_talk_through_generated_stubs),
+    ("MODEL0001", system::the_extracted_model_is_what_the_system_holds),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 
