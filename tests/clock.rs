@@ -227,6 +227,35 @@ fn the_root_exports_the_servers_part_of_the_model() {
     assert_eq!((model.node_count(), model.edge_count()), (2 + 2, 3), "space, clock, 2 PDs; SUBSET + 2 HOLD");
 }
 
+#[test]
+fn the_root_releases_what_a_gone_client_held() {
+    let (bus, _service, endpoint) = system();
+    let mut alice = ClockClient::new(bus.connect(endpoint, ALICE));
+    let clock = alice.create(1, Mode::Monotonic).expect("create");
+    let export = |root: &mut cellulos::runtime::loopback::Connection| {
+        let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::EXPORT_MODEL);
+        root.call(&mut msg).expect("export");
+        let book: cellulos::runtime::Book = msg.decode(root.shared()).expect("a book");
+        book.export("clock", clock::TYPES, pd_name).expect("model").model
+    };
+    let mut root = bus.connect(endpoint, ROOT);
+    assert!(export(&mut root).find(&pd_name(ALICE)).is_some());
+    // Only the root may say a client is gone.
+    let release = |conn: &mut cellulos::runtime::loopback::Connection| {
+        let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::RELEASE_HOLDER);
+        msg.encode(&ALICE, &mut [0u8; 8]).expect("encode");
+        conn.call(&mut msg).expect("delivered");
+        msg.label
+    };
+    assert_eq!(release(&mut bus.connect(endpoint, ALICE)), Status::NotAllowed as u32);
+    assert_eq!(release(&mut root), 0);
+    // Alice's clock went with her hold (nobody else held it), and her cap was revoked.
+    let model = export(&mut root);
+    assert!(model.find(&pd_name(ALICE)).is_none(), "alice still holds something");
+    assert_eq!(model.node_count(), 2, "the space and its server: {:?}", model.sorted_nodes());
+    assert!(alice.read(&clock).is_err(), "a released handle still works");
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512), failure_persistence: None, ..Default::default() })]
 

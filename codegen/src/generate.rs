@@ -367,6 +367,17 @@ impl Gen<'_> {
                             __msg.label = 0;
                             __msg.encode(&self.book, __ctx.shared).map_err(__wire)
                         }
+                        #rt::limits::RELEASE_HOLDER => {
+                            if __caller != self.root || __msg.cap_count() != 0 {
+                                return Err(__status(#rt::Status::NotAllowed));
+                            }
+                            let holder: u32 = __msg.decode(__ctx.shared).map_err(__wire)?;
+                            for badge in self.book.release_holder(holder) {
+                                __ctx.revoke(badge);
+                            }
+                            __msg.label = 0;
+                            __msg.encode(&(), __ctx.shared).map_err(__wire)
+                        }
                         #rt::limits::HANDSHAKE => {
                             let id: u64 = __msg.decode(__ctx.shared).map_err(__wire)?;
                             if id != #id_const || __msg.cap_count() != 0 {

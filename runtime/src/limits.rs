@@ -15,6 +15,9 @@ pub const HANDSHAKE: u32 = MAX_METHOD_ID - 1;
 /// capability to another server's object asks its owner this (on seL4 a receiver cannot
 /// read a received cap's badge), so that its model names the object, not a slot.
 pub const IDENTIFY: u32 = MAX_METHOD_ID - 2;
+/// Reserved method, for the root only: the PD behind a connection badge (the argument, a
+/// `u32`) is gone; every handle it held ends, as if it had given each back.
+pub const RELEASE_HOLDER: u32 = MAX_METHOD_ID - 3;
 /// Message registers passed in CPU registers (MR0-MR3): the fast path.
 pub const REGISTER_WORDS: usize = 4;
 /// `seL4_MsgMaxLength`: message words, registers included.

@@ -189,6 +189,23 @@ impl Book {
         ended
     }
 
+    /// Ends every hold of `holder` (a client that is gone): each handle as
+    /// [`Book::release`] ends it. Returns the badges of every handle that ended, the
+    /// holder's own and those that went with their objects, whose capabilities must be
+    /// revoked.
+    pub fn release_holder(&mut self, holder: Badge) -> Vec<Badge> {
+        let held: Vec<Badge> = self.handles().filter(|(_, h, _, _)| *h == holder).map(|(b, ..)| b).collect();
+        let mut ended = Vec::new();
+        for badge in held {
+            // An earlier release may have ended this handle already.
+            if self.handles().any(|(b, ..)| b == badge) {
+                ended.push(badge);
+                ended.extend(self.release(badge));
+            }
+        }
+        ended
+    }
+
     /// Records `from -MAP-> to`.
     pub fn map(&mut self, from: ObjectId, to: MapTarget) {
         if !self.maps.contains(&(from, to)) {

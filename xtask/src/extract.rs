@@ -63,20 +63,38 @@ pub fn summary(model: &Model) -> String {
     out
 }
 
-/// Reads the COM2 stream at `stream`, writes the last model in every format beside it,
-/// prints the summary, and fails when there is no model or it breaks an invariant.
-pub fn extract(stream: &Path) -> Result<Model, Error> {
+/// Which of a run's models to write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// The first (the test run: the probe's snapshot, taken mid-run).
+    First,
+    /// The last (a run: the one a client asked for, or the root's at the end).
+    Last,
+}
+
+/// Reads the COM2 stream at `stream`, writes the model `pick` chooses in every format
+/// beside it, prints the summary, and fails when there is no model or it breaks an
+/// invariant.
+pub fn extract(stream: &Path, pick: Pick) -> Result<Model, Error> {
     let bytes = std::fs::read(stream).map_err(io(stream))?;
     let mut problems = Vec::new();
     let models = models(&bytes, &mut problems);
     for p in &problems {
         eprintln!("xtask: {p}");
     }
-    let model = models.into_iter().last().ok_or_else(|| {
+    let count = models.len();
+    let chosen = match pick {
+        Pick::First => models.into_iter().next(),
+        Pick::Last => models.into_iter().last(),
+    };
+    let model = chosen.ok_or_else(|| {
         Error::Tree(format!("no model in {} ({} bytes): the root task streamed none", stream.display(), bytes.len()))
     })?;
     let dir = stream.parent().unwrap_or(Path::new("."));
     let files = write_all(&model, dir)?;
+    if count > 1 {
+        println!("model: {count} extracted; writing the {}", if pick == Pick::First { "first" } else { "last" });
+    }
     print!("{}", summary(&model));
     let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     println!("model: written to {}", shown.join(", "));
@@ -154,7 +172,7 @@ mod tests {
     fn a_stream_without_a_model_is_an_error() {
         let path = std::env::temp_dir().join(format!("xtask-empty-{}.bin", std::process::id()));
         std::fs::write(&path, b"nothing framed").expect("write");
-        let err = extract(&path).expect_err("no model");
+        let err = extract(&path, Pick::Last).expect_err("no model");
         assert!(err.to_string().contains("no model"), "{err}");
         let _ = std::fs::remove_file(&path);
     }

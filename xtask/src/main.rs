@@ -178,7 +178,7 @@ fn test(root: &Path, args: &BootArgs, filter: Option<&str>) -> Result<(), Error>
     verdict_result(&verdict)?;
     // The model the test system extracted, written and checked on the host too.
     if filter.is_none_or(|f| "MODEL0001".contains(f)) {
-        extract::extract(&root.join("target/cellulos/test-model/model.bin"))?;
+        extract::extract(&root.join("target/cellulos/test-model/model.bin"), extract::Pick::First)?;
     }
     Ok(())
 }
@@ -241,7 +241,7 @@ fn main() -> ExitCode {
         }),
         Task::Run { boot: args } => boot(&root, &args, Mode::Run, None)
             .and_then(|(_, v)| verdict_result(&v))
-            .and_then(|()| extract::extract(&root.join("target/cellulos/model.bin")).map(|_| ())),
+            .and_then(|()| extract::extract(&root.join("target/cellulos/model.bin"), extract::Pick::Last).map(|_| ())),
         Task::Test { boot: args, filter } => test(&root, &args, filter.as_deref()),
         Task::Bench { boot: args } => bench(&root, &args),
         Task::Lint { kernel } => {

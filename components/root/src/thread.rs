@@ -48,6 +48,8 @@ pub enum Ended {
     Exited(Word),
     /// It faulted.
     Faulted(Fault),
+    /// The root terminated it (a cleanup plan).
+    Terminated,
 }
 
 impl Ended {
@@ -60,6 +62,7 @@ impl Ended {
             Ended::Faulted(Fault::UnknownSyscall { ip, syscall }) => [3, ip, syscall, 0, 0],
             Ended::Faulted(Fault::UserException { ip, number, code }) => [4, ip, number, code, 0],
             Ended::Faulted(Fault::Other(label)) => [5, label, 0, 0, 0],
+            Ended::Terminated => [6, 0, 0, 0, 0],
         }
     }
 
@@ -71,6 +74,7 @@ impl Ended {
             2 => Ended::Faulted(Fault::Cap { ip: w[1], addr: w[2] }),
             3 => Ended::Faulted(Fault::UnknownSyscall { ip: w[1], syscall: w[2] }),
             4 => Ended::Faulted(Fault::UserException { ip: w[1], number: w[2], code: w[3] }),
+            6 => Ended::Terminated,
             _ => Ended::Faulted(Fault::Other(w[1])),
         }
     }

@@ -41,6 +41,10 @@ const TESTS: &[(&str, Test)] = &[
     ("RECLAIM0001", threads::thousand_thread_cycles),
     ("SYSTEM0001", system::components_talk_through_generated_stubs),
     ("MODEL0001", system::the_extracted_model_is_what_the_system_holds),
+    ("CLEANUP0001", system::cleanup_direct_space),
+    ("CLEANUP0002", system::cleanup_recursive_space),
+    ("CLEANUP0003", system::cleanup_direct_pd),
+    ("CLEANUP0004", system::cleanup_recursive_pd),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

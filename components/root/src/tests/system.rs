@@ -16,12 +16,34 @@ use crate::thread::Ended;
 /// How each instance ended, and the model the probe had extracted.
 type Run = (Vec<(String, Ended, bool)>, Option<osmosis::Model>);
 
-/// Starts the embedded system, waits for its clients, stops it; checks that every object
-/// came back.
-fn boot(c: &mut Ctx) -> Result<Run, String> {
-    let system = crate::system::embedded()?.ok_or("no system composed into this root task")?;
+/// The instances of the embedded system (components/tests.toml) named, alone: each
+/// connection's server index renumbered, badges and slots as compose gave them.
+fn subsystem(names: &[&str], cleanup: &str) -> Result<cellulos_system::System, String> {
+    let mut system = crate::system::embedded()?.ok_or("no system composed into this root task")?;
+    let keep: Vec<usize> =
+        (0..system.instances.len()).filter(|i| names.contains(&system.instances[*i].name.as_str())).collect();
+    ensure!(keep.len() == names.len(), "tests.toml lacks some of {names:?}");
+    let mut instances = Vec::new();
+    for i in &keep {
+        let mut inst = system.instances[*i].clone();
+        for u in &mut inst.uses {
+            let at = keep.iter().position(|k| *k == u.server as usize);
+            u.server = at.ok_or_else(|| alloc::format!("{}: its server is not among {names:?}", inst.name))? as u32;
+        }
+        instances.push(inst);
+    }
+    system.instances = instances;
+    system.cleanup = String::from(cleanup);
+    Ok(system)
+}
+
+/// The instances SYSTEM0001 and MODEL0001 boot.
+const TRANSPORT: &[&str] = &["counter", "greeter", "probe", "faulty", "intruder"];
+
+/// Starts the system, waits for its clients, stops it; checks that every object came back.
+fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
     let ends = running.supervise_ends(&mut c.k).map_err(err)?;
     let model = running.last_model.take();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
@@ -31,7 +53,7 @@ fn boot(c: &mut Ctx) -> Result<Run, String> {
 
 /// Starts the embedded system, waits for its client, stops it.
 pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String> {
-    let (ends, _) = boot(c)?;
+    let (ends, _) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
     let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
     ensure!(end("probe") == Some(Ended::Exited(0)), "probe: {:?}", end("probe"));
     match end("faulty") {
@@ -50,7 +72,7 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
 /// the counter holds; and its shared buffers are memory it shares with its servers.
 pub fn the_extracted_model_is_what_the_system_holds(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let (_, model) = boot(c)?;
+    let (_, model) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
     let m = model.ok_or("no model was extracted")?;
     let violations = osmosis::check(&m);
     ensure!(violations.is_empty(), "invariants: {violations:?}");
@@ -120,4 +142,54 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
         ensure!(c.k.usage() == before, "{what}: usage {:?} after, {:?} before", c.k.usage(), before);
     }
     Ok(())
+}
+
+/// The cleanup test system under `policy`: crashy faults while serving the victim; what
+/// becomes of the victim, the relay (a server using crashy) and the downstream client (of
+/// the relay) is what the policy says (`None`: still running when the clients are done).
+/// The root checks after each cleanup that the model is as planned (a difference is
+/// counted as a failure).
+fn crash(c: &mut Ctx, policy: &str, expect: [(&str, Option<Ended>); 3]) -> Result<(), String> {
+    let system = subsystem(&["crashy", "relay", "victim", "downstream"], policy)?;
+    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+    let ends = running.supervise_ends(&mut c.k).map_err(err)?;
+    let failures = running.failures();
+    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    match end("crashy") {
+        Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => {}
+        other => return Err(alloc::format!("crashy: {other:?}, expected its VM fault")),
+    }
+    for (name, want) in expect {
+        ensure!(end(name) == want, "{policy}: {name} {:?}, expected {want:?}", end(name));
+    }
+    ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
+    Ok(())
+}
+
+/// Direct resource-space deletion (0/0): nobody else is terminated; the victim's call and
+/// its next one fail with `ServerGone`, the relay's upstream calls fail, and so the
+/// downstream client gets an error from the relay. The relay lives on.
+pub fn cleanup_direct_space(c: &mut Ctx) -> Result<(), String> {
+    let done = Some(Ended::Exited(0));
+    crash(c, "direct-space", [("victim", done), ("downstream", done), ("relay", None)])
+}
+
+/// Recursive resource-space deletion (0/inf): no space maps onto crashy's, so the same.
+pub fn cleanup_recursive_space(c: &mut Ctx) -> Result<(), String> {
+    let done = Some(Ended::Exited(0));
+    crash(c, "recursive-space", [("victim", done), ("downstream", done), ("relay", None)])
+}
+
+/// Direct PD deletion (1/0): whoever requests from crashy (the victim, the relay) is
+/// terminated; the downstream client (depth 2) survives and its calls fail.
+pub fn cleanup_direct_pd(c: &mut Ctx) -> Result<(), String> {
+    let gone = Some(Ended::Terminated);
+    crash(c, "direct-pd", [("victim", gone), ("relay", gone), ("downstream", Some(Ended::Exited(0)))])
+}
+
+/// Recursive PD deletion (inf/0): the relay's clients go with it.
+pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
+    let gone = Some(Ended::Terminated);
+    crash(c, "recursive-pd", [("victim", gone), ("relay", gone), ("downstream", gone)])
 }

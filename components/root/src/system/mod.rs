@@ -1,11 +1,13 @@
 //! Starting the composed system: every instance as a process (servers first), each server
 //! with an endpoint of its own, each client with a badged cap per connection; then the root
-//! supervises: it reports each exit and fault, and ends the run when every client is done.
+//! supervises ([`supervise`]): it reports each exit and fault, cleans up after it
+//! ([`cleanup`]), and ends the run when every client is done.
 //!
 //! Two root threads: a supervisor thread waits on the supervisor endpoint (every PD's fault
 //! endpoint) and passes each exit or fault on by calling the root's endpoint; the main
-//! thread serves that endpoint and owns every kernel object, so it never calls anything that
-//! may be calling it (DESIGN.md section 4). Issue 6's PD server serves on the same endpoint.
+//! thread serves that endpoint and owns every kernel object. Nothing calls the main thread
+//! but the supervisor thread, and the main thread calls servers only for their part of the
+//! model ([`extraction`]), after releasing whatever waited on a server that is gone.
 //!
 //! The root keeps its part of the live model ([`cellulos_keeper`]) as it starts and deletes
 //! processes. When a client asks (through its supervisor cap), or else once every client is
@@ -15,23 +17,26 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use cellulos_keeper::{Keeper, PdId, Region, ServerPart};
-use cellulos_runtime::{Book, Message};
+use cellulos_keeper::{Keeper, PdId, Region};
 use cellulos_system::{System, VERSION};
 use osmosis::Perms;
-use sel4::{CapRights, Endpoint, MessageInfo, Page, Word};
+use sel4::{CapRights, Endpoint, Page, Word};
 use sel4_rt::println;
-use sel4_rt::start::{CLIENTS_SHARED_VA, EXTRACT_LABEL, SHARED_PAGES, SHARED_STRIDE, USES_SHARED_VA};
+use sel4_rt::start::{CLIENTS_SHARED_VA, SHARED_PAGES, SHARED_STRIDE, USES_SHARED_VA};
 
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::{Process, Spec, Uses};
-use crate::thread::{ended, Ended, Supervisor, Thread};
+use crate::thread::{Supervisor, Thread};
 use crate::vspace::VSpace;
 
 /// Where the root maps its shared buffer with server `i`: `ROOT_SHARED_VA + i * SHARED_STRIDE`
 /// (PML4 entry 3, apart from thread windows and the scratch page).
 const ROOT_SHARED_VA: Word = 0x180_0000_0000;
 const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
+
+mod cleanup;
+mod extraction;
+mod supervise;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/system.rs"));
@@ -75,9 +80,11 @@ pub struct Running {
     root_conns: Vec<Option<(sel4::Cap<Endpoint>, Word)>>,
     /// The root's own mappings of those buffers (copies of the frame caps).
     root_maps: Vec<(sel4::Cap<Page>, Word)>,
-    /// Whether a model went out; how many extractions failed.
+    /// The description it was started from.
+    system: System,
+    /// Whether a model went out; how many extractions and cleanups failed.
     extracted: bool,
-    extraction_failures: usize,
+    failures: usize,
     /// The last model extracted (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub last_model: Option<osmosis::Model>,
@@ -96,8 +103,9 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         serves: Vec::new(),
         root_conns: Vec::new(),
         root_maps: Vec::new(),
+        system: system.clone(),
         extracted: false,
-        extraction_failures: 0,
+        failures: 0,
         last_model: None,
     };
     match start_into(&mut running, k, vs, sup, system) {
@@ -122,8 +130,8 @@ fn start_into(
     let root_ep = k.create::<Endpoint>().map_err(|e| alloc::format!("root endpoint: {e}"))?;
     let arg = sup.endpoint().bits() | root_ep.cap.bits() << 32;
     running.root_ep = Some(root_ep);
-    let watcher =
-        Thread::spawn(k, vs, sup, watch, arg, 255, 4).map_err(|e| alloc::format!("supervisor thread: {e}"))?;
+    let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, 255, 4)
+        .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
     running.watcher = Some(watcher);
     // Each server's clients in description order: (client, use) -> its index at the server.
     let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
@@ -310,167 +318,12 @@ fn share_buffers(
     Ok(())
 }
 
-/// The label of "a PD ended" on the root's endpoint.
-const ENDED: Word = 1;
-/// The label of "a PD asks for an extraction" on the root's endpoint.
-const EXTRACT: Word = 2;
-
-/// The supervisor thread: each exit or fault on the supervisor endpoint goes to the main
-/// thread as a call to the root's endpoint (`arg`: supervisor endpoint | root endpoint << 32);
-/// a request to extract the model too, answered when the main thread answers.
-extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _sup: sel4::Cap<Endpoint>) -> ! {
-    let (sup_ep, root_ep) = (arg & 0xffff_ffff, arg >> 32);
-    loop {
-        let r = sel4::syscall::recv(sup_ep);
-        if r.info.label() == EXTRACT_LABEL {
-            // Calling does not touch this thread's reply cap: the requester gets the answer.
-            let (info, _) = ipc.call(root_ep, MessageInfo::new(EXTRACT, 0, 0, 1), &[r.badge]);
-            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 0), [0; 4]);
-            continue;
-        }
-        let w = ended(&r, ipc).to_words();
-        ipc.call(root_ep, MessageInfo::new(ENDED, 0, 0, 6), &[r.badge, w[0], w[1], w[2], w[3], w[4]]);
-    }
-}
-
-/// What the supervisor thread passes on.
-enum Event {
-    /// A PD ended (its badge, how); already answered.
-    Ended(Word, Ended),
-    /// A PD (its badge) asks for an extraction; answer with [`answer`].
-    Extract(Word),
-}
-
-/// Answers the pending [`Event::Extract`] with `status` (0: done).
-fn answer(status: Word) {
-    sel4::syscall::reply(MessageInfo::new(status, 0, 0, 0), [0; 4]);
-}
-
 impl Running {
-    /// The next event the supervisor thread reports.
-    fn next_event(&self, k: &mut Kernel) -> Event {
-        let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
-        loop {
-            let r = sel4::syscall::recv(ep);
-            let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
-            let (label, len) = (r.info.label(), r.info.length());
-            if label == EXTRACT && len == 1 {
-                return Event::Extract(word(0));
-            }
-            let words = [word(0), word(1), word(2), word(3), word(4), word(5)];
-            sel4::syscall::reply(MessageInfo::new(0, 0, 0, 0), [0; 4]);
-            if label == ENDED && len == 6 {
-                return Event::Ended(words[0], Ended::from_words([words[1], words[2], words[3], words[4], words[5]]));
-            }
-        }
-    }
-
-    /// Waits until every client has ended; returns how many ended badly (a fault, a non-zero
-    /// exit, or a server that ended while serving), and extractions that failed.
-    #[cfg_attr(feature = "tests", allow(dead_code))]
-    pub fn supervise(&mut self, k: &mut Kernel) -> Result<usize, KernelError> {
-        let ends = self.supervise_ends(k)?;
-        let bad = ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count();
-        Ok(bad + self.extraction_failures)
-    }
-
-    /// Waits until every client has ended, extracting the model when a client asks (and
-    /// once at the end if none did); returns how each instance that ended did, in order:
-    /// (name, how, whether it was a server).
-    pub fn supervise_ends(&mut self, k: &mut Kernel) -> Result<Vec<(String, Ended, bool)>, KernelError> {
-        let mut ends = Vec::new();
-        while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
-            let (badge, ended) = match self.next_event(k) {
-                Event::Ended(badge, ended) => (badge, ended),
-                Event::Extract(badge) => {
-                    let who = self.processes.iter().find(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge));
-                    // A server waiting here could not answer for its own part.
-                    let status = match who {
-                        Some((_, _, false)) => self.extract_and_send(k),
-                        _ => 1,
-                    };
-                    answer(status);
-                    continue;
-                }
-            };
-            let Some(index) = self.processes.iter().position(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
-            else {
-                println!("cellulos root: a message from unknown badge {badge}: {ended:?}");
-                continue;
-            };
-            let entry = &mut self.processes[index];
-            match ended {
-                Ended::Exited(0) if !entry.2 => println!("cellulos root: {} exited", entry.0),
-                Ended::Exited(code) => println!("cellulos root: {} exited with code {code:#x}", entry.0),
-                Ended::Faulted(f) => println!("cellulos root: {} faulted: {f}", entry.0),
-            }
-            ends.push((entry.0.clone(), ended, entry.2));
-            if let Some(p) = entry.1.take() {
-                p.delete(k)?;
-            }
-            if let Err(e) = self.keeper.remove_pd(self.pds[index]) {
-                println!("cellulos root: model: {e}");
-            }
-        }
-        if !self.extracted {
-            self.extract_and_send(k);
-        }
-        Ok(ends)
-    }
-
-    /// Extracts the model and streams it out; the status to answer a requester with.
-    fn extract_and_send(&mut self, k: &mut Kernel) -> Word {
-        let sent = self.extract(k).and_then(|model| {
-            let bytes = osmosis::wire::to_bytes(&model);
-            crate::com2::send(cellulos_system::frame::KIND_MODEL, &bytes).map_err(String::from)?;
-            Ok((model, bytes.len()))
-        });
-        match sent {
-            Ok((model, bytes)) => {
-                let (nodes, edges) = (model.node_count(), model.edge_count());
-                println!("cellulos root: model extracted: {nodes} nodes, {edges} edges ({bytes} bytes on COM2)");
-                self.extracted = true;
-                self.last_model = Some(model);
-                0
-            }
-            Err(e) => {
-                println!("cellulos root: model extraction failed: {e}");
-                self.extraction_failures += 1;
-                2
-            }
-        }
-    }
-
-    /// The whole model: the root's part, and each live server's part as its
-    /// `export_model` answers through the root's connection.
-    pub fn extract(&self, k: &mut Kernel) -> Result<osmosis::Model, String> {
-        let mut books: Vec<(usize, Book)> = Vec::new();
-        for (i, conn) in self.root_conns.iter().enumerate() {
-            let (Some((cap, va)), Some((name, Some(_), true))) = (conn, self.processes.get(i)) else { continue };
-            let label = cellulos_runtime::limits::EXPORT_MODEL as Word;
-            let (info, mrs) = k.ipc.call(cap.bits(), MessageInfo::new(label, 0, 0, 0), &[]);
-            let mut msg = Message::new(info.label() as u32);
-            msg.len = info.length().min(msg.words.len());
-            for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
-                *w = k.ipc.reply_word(&mrs, n);
-            }
-            if msg.code() != 0 {
-                return Err(alloc::format!("{name}: export_model answered status {}", msg.code()));
-            }
-            // SAFETY: the root mapped SHARED_BYTES of this connection's frames read-write at
-            // `va` for as long as `running` lives; the server wrote its answer before
-            // replying and is now waiting for its next call, so nothing writes meanwhile.
-            let shared = unsafe { core::slice::from_raw_parts(*va as *const u8, SHARED_BYTES) };
-            let book: Book = msg.decode(shared).map_err(|e| alloc::format!("{name}: its model: {e}"))?;
-            books.push((i, book));
-        }
-        let types: Vec<Vec<(&str, &str)>> = books
-            .iter()
-            .map(|(i, _)| self.serves[*i].iter().map(|(r, s)| (r.as_str(), s.as_str())).collect())
-            .collect();
-        let parts: Vec<ServerPart<'_>> =
-            books.iter().zip(&types).map(|((i, book), types)| ServerPart { pd: self.pds[*i], book, types }).collect();
-        self.keeper.extract(&parts).map_err(|e| alloc::format!("merging the model: {e}"))
+    /// How many extractions and cleanups failed (a cleanup that left the model unlike its
+    /// plan, or could not be planned).
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn failures(&self) -> usize {
+        self.failures
     }
 
     /// Deletes every process still running, the supervisor thread and every endpoint.

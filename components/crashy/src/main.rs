@@ -1,0 +1,88 @@
+//! A counter server that faults on purpose when asked to add [`CRASH`], so that the
+//! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it. Its other
+//! methods count like the real counter; it keeps no tallies.
+#![no_std]
+#![no_main]
+
+use cellulos::runtime::server::{Held, New};
+use cellulos::runtime::Badge;
+use cellulos_component::{Component, Error};
+
+mod counter {
+    cellulos::idl!("../../../idl/counter.idl");
+}
+
+use counter::{CounterError, CounterServer, CounterService};
+
+/// The argument of `add` that makes this server fault.
+const CRASH: u64 = 0xdead;
+/// Where the fault happens: nothing is mapped there in a component.
+const NOWHERE: u64 = 0xdead_0000;
+
+struct Crashy {
+    total: u64,
+}
+
+fn sum(data: &[u8]) -> u64 {
+    data.iter().map(|b| u64::from(*b)).sum()
+}
+
+impl CounterServer for Crashy {
+    fn add(&mut self, _caller: Badge, n: u64) -> Result<u64, CounterError> {
+        if n == CRASH {
+            // SAFETY: none; this is the point: the store faults with the caller waiting.
+            unsafe { (NOWHERE as *mut u64).write_volatile(1) };
+        }
+        self.total = self.total.checked_add(n).ok_or(CounterError::Overflow)?;
+        Ok(self.total)
+    }
+
+    fn total(&mut self, _caller: Badge) -> Result<u64, CounterError> {
+        Ok(self.total)
+    }
+
+    fn add_four(&mut self, caller: Badge, a: u64, b: u64, c: u64, d: u64) -> Result<u64, CounterError> {
+        let s = a.checked_add(b).and_then(|s| s.checked_add(c)).and_then(|s| s.checked_add(d));
+        self.add(caller, s.ok_or(CounterError::Overflow)?)
+    }
+
+    fn sum_bytes(
+        &mut self,
+        _caller: Badge,
+        data: cellulos::runtime::heapless::Vec<u8, 952>,
+    ) -> Result<u64, CounterError> {
+        Ok(sum(&data))
+    }
+
+    fn sum_large(
+        &mut self,
+        _caller: Badge,
+        data: cellulos::runtime::heapless::Vec<u8, 8192>,
+    ) -> Result<u64, CounterError> {
+        Ok(sum(&data))
+    }
+
+    fn open_tally(&mut self, _caller: Badge, _start: u64) -> Result<New<counter::resources::TALLY>, CounterError> {
+        Err(CounterError::NoSuchTally)
+    }
+
+    fn bump(&mut self, _caller: Badge, _tally: Held<counter::resources::TALLY>) -> Result<u64, CounterError> {
+        Err(CounterError::NoSuchTally)
+    }
+
+    fn close(&mut self, _caller: Badge, _tally: Held<counter::resources::TALLY>) -> Result<(), CounterError> {
+        Err(CounterError::NoSuchTally)
+    }
+
+    fn whoami(&mut self, caller: Badge) -> Result<u32, CounterError> {
+        Ok(caller)
+    }
+}
+
+cellulos_component::main!(run);
+
+fn run(c: &mut Component) -> Result<u64, Error> {
+    let mut service = CounterService::new(Crashy { total: 0 }, c.root_badge());
+    service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
+    c.serve(service)
+}

@@ -1,0 +1,119 @@
+//! Extraction: each live server's part of the model, asked for through the root's own
+//! connection to it (`export_model`), merged with the root's part, and streamed on COM2.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cellulos_keeper::ServerPart;
+use cellulos_runtime::server::{Class, Object};
+use cellulos_runtime::{Book, Message};
+use sel4::{MessageInfo, Word};
+use sel4_rt::println;
+
+use super::{Running, SHARED_BYTES};
+use crate::kernel::Kernel;
+
+impl Running {
+    /// Extracts the model and streams it out; the status to answer a requester with.
+    pub(super) fn extract_and_send(&mut self, k: &mut Kernel) -> Word {
+        let sent = self.extract(k, None).and_then(|model| {
+            let bytes = osmosis::wire::to_bytes(&model);
+            crate::com2::send(cellulos_system::frame::KIND_MODEL, &bytes).map_err(String::from)?;
+            Ok((model, bytes.len()))
+        });
+        match sent {
+            Ok((model, bytes)) => {
+                let (nodes, edges) = (model.node_count(), model.edge_count());
+                println!("cellulos root: model extracted: {nodes} nodes, {edges} edges ({bytes} bytes on COM2)");
+                self.extracted = true;
+                self.last_model = Some(model);
+                0
+            }
+            Err(e) => {
+                println!("cellulos root: model extraction failed: {e}");
+                self.failures += 1;
+                2
+            }
+        }
+    }
+
+    /// One server's book, as its `export_model` answers.
+    fn book_of(&self, k: &mut Kernel, i: usize) -> Result<Option<Book>, String> {
+        let (Some(Some((cap, va))), Some((name, Some(_), true))) = (self.root_conns.get(i), self.processes.get(i))
+        else {
+            return Ok(None);
+        };
+        let label = cellulos_runtime::limits::EXPORT_MODEL as Word;
+        let (info, mrs) = k.ipc.call(cap.bits(), MessageInfo::new(label, 0, 0, 0), &[]);
+        let mut msg = Message::new(info.label() as u32);
+        msg.len = info.length().min(msg.words.len());
+        for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
+            *w = k.ipc.reply_word(&mrs, n);
+        }
+        if msg.code() != 0 {
+            return Err(alloc::format!("{name}: export_model answered status {}", msg.code()));
+        }
+        // SAFETY: the root mapped SHARED_BYTES of this connection's frames read-write at `va`
+        // for as long as `running` lives; the server wrote its answer before replying and
+        // is now waiting for its next call, so nothing writes meanwhile.
+        let shared = unsafe { core::slice::from_raw_parts(*va as *const u8, SHARED_BYTES) };
+        msg.decode(shared).map(Some).map_err(|e| alloc::format!("{name}: its model: {e}"))
+    }
+
+    /// Tells live server `s` that the client behind `badge` is gone (`RELEASE_HOLDER`).
+    pub(super) fn release_holder(&self, k: &mut Kernel, s: usize, badge: u32) -> Result<(), String> {
+        let (Some(Some((cap, _))), Some((name, Some(_), true))) = (self.root_conns.get(s), self.processes.get(s))
+        else {
+            return Ok(());
+        };
+        let label = cellulos_runtime::limits::RELEASE_HOLDER as Word;
+        let (info, _) = k.ipc.call(cap.bits(), MessageInfo::new(label, 0, 0, 1), &[Word::from(badge)]);
+        match info.label() {
+            0 => Ok(()),
+            status => Err(alloc::format!("{name}: release_holder answered status {status}")),
+        }
+    }
+
+    /// What the model knows of a server that cannot be asked (it failed): the spaces of
+    /// the types it serves, held by itself (a space per space type, as servers declare
+    /// theirs first), so that a cleanup plan sees what dies with it.
+    fn spaces_of(&self, i: usize) -> Book {
+        let mut book = Book::new();
+        let mut seen: Vec<&str> = Vec::new();
+        for (_, space) in &self.serves[i] {
+            if seen.contains(&space.as_str()) {
+                continue;
+            }
+            seen.push(space);
+            let id = book.add(Object { class: Class::Space, type_name: space.clone(), key: 0, space: None });
+            // A fresh book has room for a handle per space type.
+            let _ = book.grant(0, id, 3);
+        }
+        book
+    }
+
+    /// The whole model: the root's part, and each live server's part as its
+    /// `export_model` answers through the root's connection; `failed` (a server that
+    /// cannot answer) is represented by the spaces it serves.
+    pub fn extract(&self, k: &mut Kernel, failed: Option<usize>) -> Result<osmosis::Model, String> {
+        let mut books: Vec<(usize, Book)> = Vec::new();
+        for i in 0..self.processes.len() {
+            if Some(i) == failed {
+                if self.processes[i].2 {
+                    books.push((i, self.spaces_of(i)));
+                }
+                continue;
+            }
+            if let Some(book) = self.book_of(k, i)? {
+                books.push((i, book));
+            }
+        }
+        let types: Vec<Vec<(&str, &str)>> = books
+            .iter()
+            .map(|(i, _)| self.serves[*i].iter().map(|(r, s)| (r.as_str(), s.as_str())).collect())
+            .collect();
+        let parts: Vec<ServerPart<'_>> =
+            books.iter().zip(&types).map(|((i, book), types)| ServerPart { pd: self.pds[*i], book, types }).collect();
+        self.keeper.extract(&parts).map_err(|e| alloc::format!("merging the model: {e}"))
+    }
+}
