@@ -178,9 +178,10 @@ fn a_map_onto_another_servers_object_is_resolved() {
     });
     greeter_book.grant(1, g, 3).expect("greeting");
     // The greeting maps onto alice's tally, and so the greetings onto the counter's space
-    // (at the counter, badge 1 is the space's handle, badge 2 the tally's).
-    greeter_book.map(g, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 2 }));
-    greeter_book.map(space, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 1 }));
+    // (at the counter, the first handle is the space's, the second the tally's).
+    let first = cellulos_runtime::limits::FIRST_HANDLE_BADGE;
+    greeter_book.map(g, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: first + 1 }));
+    greeter_book.map(space, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: first }));
     let types: &[(&str, &str)] = &[("GREETING", "GREETING")];
     let m = k
         .extract(&[part(counter, &counter_book, COUNTER_TYPES), part(greeter, &greeter_book, types)])

@@ -32,3 +32,7 @@ pub const MAX_FOREIGN_CAPS: usize = 1;
 pub const BADGE_BITS: u32 = 28;
 /// The largest badge.
 pub const MAX_BADGE: u32 = (1 << BADGE_BITS) - 1;
+/// The first badge of a handle (a capability to one of a server's objects). Connection
+/// badges (who calls) stay below it: both kinds of capability name the server's one
+/// endpoint, so a call through a handle's capability must never pass for a connection's.
+pub const FIRST_HANDLE_BADGE: u32 = 1 << 16;

@@ -79,6 +79,22 @@ pub enum MapTarget {
     Foreign(Cap),
 }
 
+/// The badge of handle slot `index`: from [`FIRST_HANDLE_BADGE`] up, apart from
+/// connection badges.
+///
+/// [`FIRST_HANDLE_BADGE`]: crate::limits::FIRST_HANDLE_BADGE
+fn badge_of(index: usize) -> Option<Badge> {
+    Badge::try_from(index)
+        .ok()?
+        .checked_add(crate::limits::FIRST_HANDLE_BADGE)
+        .filter(|b| *b <= crate::limits::MAX_BADGE)
+}
+
+/// The handle slot a badge names, if it names one.
+fn index_of(badge: Badge) -> Option<usize> {
+    usize::try_from(badge.checked_sub(crate::limits::FIRST_HANDLE_BADGE)?).ok()
+}
+
 /// The server's part of the model.
 #[derive(Clone, Debug, Default)]
 pub struct Book {
@@ -140,17 +156,18 @@ impl Book {
             }
         };
         self.next_handle = index + 1;
-        let badge = Badge::try_from(index + 1).map_err(|_| Status::NoHandles)?;
-        if badge > crate::limits::MAX_BADGE {
-            self.handles[index] = None;
-            return Err(Status::NoHandles);
+        match badge_of(index) {
+            Some(badge) => Ok(badge),
+            None => {
+                self.handles[index] = None;
+                Err(Status::NoHandles)
+            }
         }
-        Ok(badge)
     }
 
     /// The object behind `badge`, if `holder` holds it and it is a `type_name`.
     pub fn resolve(&self, badge: Badge, holder: Badge, type_name: &str) -> Result<(ObjectId, &Object), Status> {
-        let index = usize::try_from(badge).ok().and_then(|b| b.checked_sub(1)).ok_or(Status::BadHandle)?;
+        let index = index_of(badge).ok_or(Status::BadHandle)?;
         let (entry, id) = self.handles.get(index).and_then(Option::as_ref).ok_or(Status::BadHandle)?;
         if entry.holder != holder {
             return Err(Status::NotHolder);
@@ -168,7 +185,7 @@ impl Book {
     /// badges of every other handle that ended, whose capabilities must be revoked.
     pub fn release(&mut self, badge: Badge) -> Vec<Badge> {
         let mut ended = Vec::new();
-        let Some(index) = usize::try_from(badge).ok().and_then(|b| b.checked_sub(1)) else { return ended };
+        let Some(index) = index_of(badge) else { return ended };
         let Some((_, id)) = self.handles.get_mut(index).and_then(Option::take) else { return ended };
         if self.handles.iter().flatten().any(|(_, o)| *o == id) {
             return ended;
@@ -180,7 +197,7 @@ impl Book {
             for (i, slot) in self.handles.iter_mut().enumerate() {
                 if slot.as_ref().is_some_and(|(_, o)| *o == object) {
                     *slot = None;
-                    ended.push(i as Badge + 1);
+                    ended.extend(badge_of(i));
                 }
             }
             let contained = self.objects().filter(|(_, o)| o.space == Some(object)).map(|(i, _)| i);
@@ -223,7 +240,8 @@ impl Book {
         self.handles
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| h.as_ref().map(|(e, o)| (i as Badge + 1, e.holder, *o, e.rights)))
+            .filter_map(|(i, h)| Some((badge_of(i)?, h.as_ref()?)))
+            .map(|(badge, (e, o))| (badge, e.holder, *o, e.rights))
     }
 
     /// Every MAP edge.
@@ -319,7 +337,7 @@ impl Book {
     /// The name the export gives the object behind `badge` (to resolve other servers'
     /// MAP edges onto this one).
     pub fn exported_name(&self, server: &str, badge: Badge) -> Option<String> {
-        let index = usize::try_from(badge).ok()?.checked_sub(1)?;
+        let index = index_of(badge)?;
         let (_, id) = self.handles.get(index)?.as_ref()?;
         let o = self.object(*id)?;
         Some(match o.class {
@@ -526,7 +544,7 @@ impl crate::wire::Wire for Book {
         let n = count(r, 13, total)?;
         for _ in 0..n {
             let (badge, holder, object, rights) = <(u32, u32, u32, u8)>::decode(r)?;
-            let index = (badge as usize).checked_sub(1).ok_or(WireError::BadTag)?;
+            let index = index_of(badge).ok_or(WireError::BadTag)?;
             if index >= 1 << 24 {
                 return Err(WireError::Oversize);
             }

@@ -90,6 +90,18 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(counter.bump(&tally).is_err(), "a closed (revoked) capability is refused");
     t.check(greeter.inspect(&tally).is_err(), "a revoked capability cannot be sent on either");
     t.check(counter.bump(&other)? == 2, "the other tally lives on");
+    // A handle's capability names the server's endpoint too, but calling through it is no
+    // connection: the server refuses (else its badge could pass for another client's).
+    let other_slot = match other.cap {
+        cellulos::runtime::Cap::Endpoint { badge, .. } => Word::from(badge),
+        cellulos::runtime::Cap::Unwrapped(_) => 0,
+    };
+    let through_handle =
+        syscall::call(other_slot, MessageInfo::new(Word::from(counter_methods::WHOAMI), 0, 0, 0), [0; 4]);
+    t.check(
+        other_slot != 0 && through_handle.info.label() == Status::NotAllowed as Word,
+        "a call through a handle's capability is refused",
+    );
     // Slots for received caps come back when a handle is consumed: far more tallies than a
     // connection has slots (64), opened and closed one after another.
     let mut cycles_ok = true;

@@ -277,6 +277,12 @@ pub(crate) fn serve<S: Serve>(
             r = syscall::reply_recv(endpoint, MessageInfo::new(0, 0, 0, 2), [r.badge, server_id, 0, 0]);
             continue;
         }
+        // Only connections call: a handle's capability names this endpoint too (so that
+        // it can be borrowed back and identified), but its badge is no caller's.
+        if r.badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE) {
+            r = syscall::reply_recv(endpoint, MessageInfo::new(Status::NotAllowed as Word, 0, 0, 0), [0; 4]);
+            continue;
+        }
         // The register path: a request of at most 4 words and no caps to a method that is all
         // words is answered without a `Message` (and takes the kernel's fast path).
         if r.info.extra_caps() == 0 && r.info.length() <= REGISTER_WORDS {
