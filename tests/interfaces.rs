@@ -38,6 +38,9 @@ struct Memory {
 }
 
 impl memory::MemoryServer for Memory {
+    fn own_ads(&mut self, _: Badge) -> Result<New<memory::spaces::ADS>, memory::MemoryError> {
+        Err(memory::MemoryError::AlreadyHeld)
+    }
     fn create_ads(&mut self, _: Badge) -> Result<New<memory::spaces::ADS>, memory::MemoryError> {
         self.spaces += 1;
         Ok(New::object(self.spaces))

@@ -99,6 +99,8 @@ pub struct Keeper {
     pcpu: NodeIdx,
     pds: Vec<Option<Pd>>,
     connections: Vec<Connection>,
+    /// Address spaces made on request (not a process's own).
+    spaces: Vec<Space>,
 }
 
 fn hold(m: &mut Model, from: NodeIdx, to: NodeIdx, perms: Perms) -> Result<(), ModelError> {
@@ -139,7 +141,7 @@ impl Keeper {
             server_id: 0,
             root_badge: 0,
         })];
-        Ok(Keeper { model, next_space, mo, vcpus, pcpu, pds, connections: Vec::new() })
+        Ok(Keeper { model, next_space, mo, vcpus, pcpu, pds, connections: Vec::new(), spaces: Vec::new() })
     }
 
     fn new_space(&mut self, ty: &str) -> Result<Space, ModelError> {
@@ -278,6 +280,86 @@ impl Keeper {
         edge(&mut self.model, EdgeKind::Map, vmr, mo.0)?;
         self.pd_mut(pd)?.regions.push((region.va, vmr, None));
         Ok(())
+    }
+
+    /// The address space node of `pd` (a process's own, or its parent's for a thread).
+    pub fn ads_of(&self, pd: PdId) -> Result<NodeIdx, KeeperError> {
+        if pd == ROOT {
+            return Err(KeeperError::Root);
+        }
+        Ok(self.pd(pd)?.ads.node)
+    }
+
+    /// A new, empty address space held by `holder` (and the root, which made it); it
+    /// translates to physical memory like every other.
+    pub fn new_ads(&mut self, holder: PdId) -> Result<NodeIdx, KeeperError> {
+        let h = self.pd(holder)?.node;
+        let ads = self.new_space("ADS")?;
+        let root = self.pd(ROOT)?.node;
+        hold(&mut self.model, root, ads.node, Perms::READ | Perms::WRITE)?;
+        hold(&mut self.model, h, ads.node, Perms::READ | Perms::WRITE)?;
+        edge(&mut self.model, EdgeKind::Map, ads.node, self.mo.node)?;
+        self.spaces.push(ads.clone());
+        Ok(ads.node)
+    }
+
+    /// A region reserved in address space `ads` (a node from [`Keeper::ads_of`] or
+    /// [`Keeper::new_ads`]), held by `holder`; nothing backs it yet.
+    pub fn reserve(&mut self, holder: PdId, ads: NodeIdx, region: &Region<'_>) -> Result<NodeIdx, KeeperError> {
+        let h = self.pd(holder)?.node;
+        let space = self.space_mut(ads)?;
+        let (number, n) = (space.number, space.next);
+        space.next += 1;
+        let vmr = Node::resource(format!("VMR_{number:x}_{n:x}"), "VMR")
+            .with("addr", region.va)
+            .with("kind", region.kind)
+            .with("pages", region.pages)
+            .with("size_bits", 12u64);
+        let vmr = self.model.add_node(vmr)?;
+        edge(&mut self.model, EdgeKind::Subset, vmr, ads)?;
+        hold(&mut self.model, h, vmr, region.perms)?;
+        Ok(vmr)
+    }
+
+    /// A memory object of `pages` fresh frames held by `holder`, who allocated it.
+    pub fn allocate(&mut self, holder: PdId, pages: u64, paddr: u64) -> Result<MoId, KeeperError> {
+        let h = self.pd(holder)?.node;
+        let mo = self.add_mo(pages, paddr)?;
+        hold(&mut self.model, h, mo, Perms::READ | Perms::WRITE)?;
+        Ok(MoId(mo))
+    }
+
+    /// Region `vmr` is backed by `mo` (a MAP edge).
+    pub fn attach(&mut self, vmr: NodeIdx, mo: MoId, _perms: Perms) -> Result<(), KeeperError> {
+        edge(&mut self.model, EdgeKind::Map, vmr, mo.0)?;
+        Ok(())
+    }
+
+    /// Region `vmr` is backed by nothing any longer.
+    pub fn detach(&mut self, vmr: NodeIdx) {
+        let maps: Vec<osmosis::EdgeIdx> = self.model.out_edges_of(vmr, EdgeKind::Map).map(|(e, _)| e).collect();
+        for e in maps {
+            self.model.remove_edge(e);
+        }
+    }
+
+    /// Forgets a region or an address space (with every edge touching it).
+    pub fn remove_node(&mut self, node: NodeIdx) {
+        self.model.remove_node(node);
+        self.spaces.retain(|s| s.node != node);
+    }
+
+    fn space_mut(&mut self, ads: NodeIdx) -> Result<&mut Space, KeeperError> {
+        if let Some(s) = self.spaces.iter_mut().find(|s| s.node == ads) {
+            return Ok(s);
+        }
+        // A process's own: the process numbers its regions (its threads hold copies).
+        let owner = self
+            .pds
+            .iter_mut()
+            .enumerate()
+            .find_map(|(n, p)| p.as_mut().filter(|p| n != 0 && p.ads.node == ads && p.ads_owner.0 as usize == n));
+        owner.map(|p| &mut p.ads).ok_or(KeeperError::Model(ModelError::UnknownNode(format!("#{}", ads.0))))
     }
 
     /// Forgets a shared MO (its frames were given back).

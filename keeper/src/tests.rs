@@ -193,3 +193,29 @@ fn a_map_onto_another_servers_object_is_resolved() {
     greeter_book.map(g, MapTarget::Foreign(Cap::Endpoint { endpoint: 1, badge: 7 }));
     assert!(k.extract(&[part(counter, &counter_book, COUNTER_TYPES), part(greeter, &greeter_book, types)]).is_err());
 }
+
+#[test]
+fn memory_on_request_reserved_allocated_attached_and_released() {
+    let (mut k, pd) = process();
+    let ads = k.ads_of(pd).expect("own space");
+    let region = Region { va: 0x1_0000_0000, pages: 4, kind: "HEAP", perms: Perms::READ | Perms::WRITE };
+    let vmr = k.reserve(pd, ads, &region).expect("reserve");
+    let mo = k.allocate(pd, 4, 0x20_0000).expect("allocate");
+    k.attach(vmr, mo, Perms::READ | Perms::WRITE).expect("attach");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    // Numbered after the process's own regions.
+    assert!(has(m, EdgeKind::Map, "VMR_4_3", "MO_1_3") && has(m, EdgeKind::Hold, "PD_1", "MO_1_3"));
+    // A new address space, held by the process, with a region of its own numbering.
+    let other = k.new_ads(pd).expect("new space");
+    let far = k.reserve(pd, other, &region).expect("reserve there");
+    assert_eq!(k.model().node(far).id, "VMR_5_1");
+    k.detach(vmr);
+    assert!(!has(k.model(), EdgeKind::Map, "VMR_4_3", "MO_1_3"));
+    k.remove_node(far);
+    k.remove_node(other);
+    k.remove_mo(mo);
+    assert_eq!(osmosis::check(k.model()), []);
+    assert!(k.model().find("ADS_SPACE_5").is_none() && k.model().find("MO_1_3").is_none());
+    assert_eq!(k.ads_of(ROOT), Err(KeeperError::Root));
+}

@@ -22,8 +22,14 @@ pub const MAX_CLIENTS: usize = 16;
 /// 1 supervisor, 2 own endpoint, 3 own CNode).
 pub const FIRST_USE_SLOT: u32 = 4;
 
+/// The `server` of a connection to the root task (`to = "root"`), which serves
+/// [`ROOT_INTERFACES`] on its own endpoint.
+pub const ROOT_SERVER: u32 = u32::MAX - 1;
+/// The interfaces the root task serves.
+pub const ROOT_INTERFACES: [&str; 1] = ["memory"];
+
 /// Bumped whenever the layout changes: the root refuses a description of another version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// A composed system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,7 +86,7 @@ pub struct Used {
     pub interface: String,
     /// Its id, checked equal at both ends.
     pub interface_id: u64,
-    /// The serving instance (index into `instances`).
+    /// The serving instance (index into `instances`), or [`ROOT_SERVER`].
     pub server: u32,
     /// The badge this client's calls carry.
     pub badge: u32,

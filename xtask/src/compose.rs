@@ -9,14 +9,15 @@
 //! name = "counter"                    # unique
 //! program = "counter"                 # components/<program>
 //! priority = 100                      # 1..=254 (the root runs at 255)
-//! memory = "1 MiB"                    # budget: KiB or MiB
+//! memory = "1 MiB"                    # what it may allocate from the root's memory server
 //! cpu = 0                             # optional; the kernel is built single-core
 //! provides = "counter"                # an interface of idl/*.idl
 //! uses = { c = "counter" }            # connection name -> interface
 //!
 //! [[connection]]
 //! from = "alice.c"                    # instance.use
-//! to = "counter"                      # the serving instance
+//! to = "counter"                      # the serving instance, or "root" for the
+//!                                     # root task's own servers (memory)
 //! ```
 //!
 //! Connections may not form a cycle (calls are synchronous: a cycle can deadlock).
@@ -27,7 +28,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
-use cellulos_system::{Instance, Provided, System, Used, FIRST_USE_SLOT, MAX_CLIENTS, MAX_USES, VERSION};
+use cellulos_system::{
+    Instance, Provided, System, Used, FIRST_USE_SLOT, MAX_CLIENTS, MAX_USES, ROOT_INTERFACES, ROOT_SERVER, VERSION,
+};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -228,6 +231,9 @@ pub fn compose(
         {
             d.at(def.name.span(), format!("instance name `{name}` must be 1 to 32 letters, digits, `_` or `-`"));
         }
+        if name == "root" {
+            d.at(def.name.span(), "`root` is the root task's name: connections `to = \"root\"` reach it");
+        }
         if index.insert(name.clone(), instances.len()).is_some() {
             d.at(def.name.span(), format!("duplicate instance `{name}`"));
         }
@@ -304,6 +310,7 @@ pub fn compose(
 
     // Connections.
     let mut next_badge: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut next_root_badge = 1;
     let mut connected: BTreeSet<(usize, String)> = BTreeSet::new();
     for conn in &manifest.connections {
         let c = conn.get_ref();
@@ -315,12 +322,35 @@ pub fn compose(
             d.at(c.from.span(), format!("unknown instance `{client_name}`"));
             continue;
         };
-        let Some(&si) = index.get(c.to.get_ref()) else {
-            d.at(c.to.span(), format!("unknown instance `{}`", c.to.get_ref()));
-            continue;
-        };
         let Some(ui) = instances[ci].uses.iter().position(|u| u.name == use_name) else {
             d.at(c.from.span(), format!("instance `{client_name}` has no use named `{use_name}`"));
+            continue;
+        };
+        if c.to.get_ref() == "root" {
+            // The root task serves its interfaces on its own endpoint, to any instance.
+            let used = &instances[ci].uses[ui];
+            if !ROOT_INTERFACES.contains(&used.interface.as_str()) {
+                d.at(
+                    c.to.span(),
+                    format!(
+                        "the root task serves {}, not `{}`",
+                        ROOT_INTERFACES.map(|i| format!("`{i}`")).join(", "),
+                        used.interface
+                    ),
+                );
+                continue;
+            }
+            if !connected.insert((ci, use_name.to_string())) {
+                d.at(c.from.span(), format!("`{}` is connected twice", c.from.get_ref()));
+                continue;
+            }
+            let u = &mut instances[ci].uses[ui];
+            (u.server, u.badge) = (ROOT_SERVER, next_root_badge);
+            next_root_badge += 1;
+            continue;
+        }
+        let Some(&si) = index.get(c.to.get_ref()) else {
+            d.at(c.to.span(), format!("unknown instance `{}`", c.to.get_ref()));
             continue;
         };
         if ci == si {
@@ -434,7 +464,7 @@ pub fn compose(
     let new_index: BTreeMap<usize, u32> = order.iter().enumerate().map(|(n, o)| (*o, n as u32)).collect();
     let mut ordered: Vec<Instance> = order.iter().map(|o| instances[*o].clone()).collect();
     for inst in &mut ordered {
-        for u in &mut inst.uses {
+        for u in inst.uses.iter_mut().filter(|u| u.server != ROOT_SERVER) {
             u.server = new_index[&(u.server as usize)];
         }
     }
@@ -556,6 +586,12 @@ mod tests {
             assert!(system.instances[first_client..].iter().all(|i| i.provides.is_none()), "{}", file.display());
             for inst in &system.instances {
                 for (k, u) in inst.uses.iter().enumerate() {
+                    assert_eq!(u.slot, FIRST_USE_SLOT + k as u32);
+                    if u.server == ROOT_SERVER {
+                        // The root's own clients: badges from 1, one per connection.
+                        assert!(ROOT_INTERFACES.contains(&u.interface.as_str()) && u.badge >= 1);
+                        continue;
+                    }
                     let server = &system.instances[u.server as usize];
                     let provided = server.provides.as_ref().expect("a server");
                     assert_eq!(provided.interface_id, u.interface_id);

@@ -137,6 +137,25 @@ pub struct Process {
     pub regions: Vec<Region>,
 }
 
+/// Copies the contents of frame `from` into frame `to` through two scratch pages of the
+/// root (neither frame may be mapped elsewhere through these caps).
+pub fn copy_frame(
+    k: &mut Kernel,
+    root_vs: &mut VSpace,
+    from: sel4::Cap<Page>,
+    to: sel4::Cap<Page>,
+) -> Result<(), KernelError> {
+    const SOURCE_VA: Word = SCRATCH_VA + 4096;
+    root_vs.map(k, from, SOURCE_VA, CapRights::READ)?;
+    let filled = fill(k, root_vs, to, |dst| {
+        // SAFETY: SOURCE_VA was just mapped to `from`, page aligned, read-only, and nothing
+        // else uses it; it is a different page from the scratch page `dst` is.
+        dst.copy_from_slice(unsafe { &*(SOURCE_VA as *const [u8; 4096]) });
+    });
+    let unmapped = root_vs.unmap(k, from, SOURCE_VA);
+    filled.and(unmapped)
+}
+
 /// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it.
 fn fill(
     k: &mut Kernel,
@@ -454,6 +473,33 @@ impl Process {
         k.ipc
             .cnode_mint(cnode, slot, depth, init::CNODE, src.bits(), 64, CapRights::WRITE_GRANT, badge)
             .map_err(|e| KernelError::Sel4("cnode_mint (child)", e))
+    }
+
+    /// Every range the root mapped (or keeps unmapped as a guard) in the process: start and
+    /// pages. The memory server keeps regions it reserves clear of them.
+    pub fn mapped_ranges(&self) -> impl Iterator<Item = (Word, u64)> + '_ {
+        let stack_guard = self.regions.iter().filter(|r| r.kind == "STACK").map(|r| (r.va - 4096, 1));
+        self.regions
+            .iter()
+            .map(|r| (r.va, r.pages))
+            .chain(stack_guard)
+            .chain(self.shared.iter().map(|(_, va)| (*va, 1)))
+    }
+
+    /// Maps `frame` (a copy the caller owns) at `va` of the process's address space.
+    pub fn map_frame(
+        &mut self,
+        k: &mut Kernel,
+        frame: sel4::Cap<Page>,
+        va: Word,
+        rights: CapRights,
+    ) -> Result<(), KernelError> {
+        self.vspace.map(k, frame, va, rights)
+    }
+
+    /// Unmaps `frame` from `va` (tables left empty are deleted).
+    pub fn unmap_frame(&mut self, k: &mut Kernel, frame: sel4::Cap<Page>, va: Word) -> Result<(), KernelError> {
+        self.vspace.unmap(k, frame, va)
     }
 
     /// Stops the process and gives back everything it used.

@@ -18,6 +18,7 @@ use super::supervise::GONE_BADGE;
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
 use crate::thread::Ended;
+use crate::vspace::VSpace;
 
 /// Who ended how, and whether it was a server.
 type Ends = Vec<(String, Ended, bool)>;
@@ -70,10 +71,19 @@ impl Running {
     }
 
     /// Deletes instance `i`'s process and its part of the model; records how it ended.
-    fn remove(&mut self, k: &mut Kernel, i: usize, how: Ended, ends: &mut Ends) -> Result<(), KernelError> {
+    fn remove(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        i: usize,
+        how: Ended,
+        ends: &mut Ends,
+    ) -> Result<(), KernelError> {
         if self.processes[i].2 {
             self.cut_off(k, i)?;
         }
+        // What it got from the root goes while its address space still exists.
+        self.release_root_holds(k, vs, i)?;
         let entry = &mut self.processes[i];
         match how {
             Ended::Exited(0) if !entry.2 => println!("cellulos root: {} exited", entry.0),
@@ -94,12 +104,19 @@ impl Running {
 
     /// Instance `i` ended `how`: cut it off, plan under the policy on the model as it was,
     /// remove it, terminate what the plan says, and check the result against the plan.
-    pub(super) fn end(&mut self, k: &mut Kernel, i: usize, how: Ended, ends: &mut Ends) -> Result<(), KernelError> {
+    pub(super) fn end(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        i: usize,
+        how: Ended,
+        ends: &mut Ends,
+    ) -> Result<(), KernelError> {
         if self.processes[i].2 {
             self.cut_off(k, i)?;
         }
         let planned = self.plan(k, i);
-        self.remove(k, i, how, ends)?;
+        self.remove(k, vs, i, how, ends)?;
         let (model, plan) = match planned {
             Ok(planned) => planned,
             Err(e) => {
@@ -122,7 +139,7 @@ impl Running {
             .filter(|j| *j != i && self.processes[*j].1.is_some())
             .collect();
         for j in doomed {
-            self.remove(k, j, Ended::Terminated, ends)?;
+            self.remove(k, vs, j, Ended::Terminated, ends)?;
         }
         self.verify(k, model, &plan);
         Ok(())

@@ -26,7 +26,7 @@ impl Running {
                 let (nodes, edges) = (model.node_count(), model.edge_count());
                 println!("cellulos root: model extracted: {nodes} nodes, {edges} edges ({bytes} bytes on COM2)");
                 self.extracted = true;
-                self.last_model = Some(model);
+                self.models.push(model);
                 0
             }
             Err(e) => {

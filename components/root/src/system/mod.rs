@@ -17,8 +17,9 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
+use cellulos::runtime::{Badge, Book};
 use cellulos_keeper::{Keeper, PdId, Region};
-use cellulos_system::{System, VERSION};
+use cellulos_system::{System, ROOT_SERVER, VERSION};
 use osmosis::Perms;
 use sel4::{CapRights, Endpoint, Page, Word};
 use sel4_rt::println;
@@ -32,11 +33,17 @@ use crate::vspace::VSpace;
 /// Where the root maps its shared buffer with server `i`: `ROOT_SHARED_VA + i * SHARED_STRIDE`
 /// (PML4 entry 3, apart from thread windows and the scratch page).
 const ROOT_SHARED_VA: Word = 0x180_0000_0000;
+/// Where the root maps its shared buffer with its own client `n` (a connection to `root`).
+const ROOT_CLIENTS_VA: Word = 0x200_0000_0000;
 const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 
 mod cleanup;
 mod extraction;
+mod memory;
+mod serve;
 mod supervise;
+
+use serve::RootClient;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/system.rs"));
@@ -85,9 +92,16 @@ pub struct Running {
     /// Whether a model went out; how many extractions and cleanups failed.
     extracted: bool,
     failures: usize,
-    /// The last model extracted (for the in-system tests to check).
+    /// Connections to the root's own servers.
+    root_clients: Vec<RootClient>,
+    /// The root's memory server: its handles (the generated part) and its state.
+    memory_book: Book,
+    memory: memory::MemoryState,
+    /// Caps the root minted for its handles: (badge, slot).
+    handle_caps: Vec<(Badge, Word)>,
+    /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
-    pub last_model: Option<osmosis::Model>,
+    pub models: Vec<osmosis::Model>,
 }
 
 /// Starts every instance; on failure, stops what was started and says why.
@@ -104,10 +118,20 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         root_conns: Vec::new(),
         root_maps: Vec::new(),
         system: system.clone(),
+        root_clients: Vec::new(),
+        memory_book: Book::new(),
+        memory: memory::MemoryState::default(),
+        handle_caps: Vec::new(),
         extracted: false,
         failures: 0,
-        last_model: None,
+        models: Vec::new(),
     };
+    // The root's memory server: physical memory is the space its memory objects live in.
+    let (physical, _) = running
+        .memory_book
+        .add_space::<cellulos::interfaces::memory::spaces::MO>(0, 0)
+        .map_err(|e| alloc::format!("memory server: {e}"))?;
+    running.memory.physical = physical;
     match start_into(&mut running, k, vs, sup, system) {
         Ok(()) => Ok(running),
         Err(e) => {
@@ -157,11 +181,20 @@ fn start_into(
             .ok_or_else(|| alloc::format!("{}: program `{}` is not embedded", inst.name, inst.program))?;
         let mut uses = Vec::new();
         for u in &inst.uses {
-            let ep = running
-                .endpoints
-                .get(u.server as usize)
-                .and_then(|e| e.as_ref())
-                .ok_or_else(|| alloc::format!("{}: connection `{}` names no server", inst.name, u.name))?;
+            let ep = if u.server == ROOT_SERVER {
+                // The root serves this one itself, on its own endpoint.
+                if u.interface_id != cellulos::interfaces::memory::INTERFACE_ID {
+                    return Err(alloc::format!(
+                        "{}: the root does not serve `{}` (this version)",
+                        inst.name,
+                        u.interface
+                    ));
+                }
+                running.root_ep.as_ref()
+            } else {
+                running.endpoints.get(u.server as usize).and_then(|e| e.as_ref())
+            };
+            let ep = ep.ok_or_else(|| alloc::format!("{}: connection `{}` names no server", inst.name, u.name))?;
             uses.push(Uses {
                 name: &u.name,
                 interface_id: u.interface_id,
@@ -189,7 +222,7 @@ fn start_into(
         };
         let mut p = Process::spawn(k, vs, sup, &spec).map_err(|e| alloc::format!("{}: {e}", inst.name))?;
         let modelled = model_process(running, &p, inst);
-        let shared = modelled.and_then(|()| share_buffers(running, k, &mut p, i, inst, &clients_of));
+        let shared = modelled.and_then(|()| share_buffers(running, k, vs, &mut p, i, inst, &clients_of));
         let connected = shared.and_then(|()| match &inst.provides {
             Some(provided) => connect_root(running, k, vs, &mut p, i, clients.len() - 1, provided.root_badge),
             None => Ok(()),
@@ -245,6 +278,26 @@ fn new_buffer(
     Ok((frames, mo))
 }
 
+/// Maps copies of `frames` at `va` in the root (kept in `root_maps` until [`Running::stop`]).
+fn map_in_root(
+    running: &mut Running,
+    k: &mut Kernel,
+    vs: &mut VSpace,
+    frames: &[sel4::Cap<Page>],
+    va: Word,
+) -> Result<(), KernelError> {
+    for (n, frame) in frames.iter().enumerate() {
+        let copy = k.mint(*frame, CapRights::READ_WRITE, 0)?;
+        let at = va + n as Word * 4096;
+        if let Err(e) = vs.map(k, copy, at, CapRights::READ_WRITE) {
+            k.delete_cap(copy.bits())?;
+            return Err(e);
+        }
+        running.root_maps.push((copy, at));
+    }
+    Ok(())
+}
+
 /// A shared buffer region of `pages` at `va`, as the model shows it.
 fn buffer_region(va: Word) -> Region<'static> {
     Region { va, pages: SHARED_PAGES, kind: "SHARED_FRAMES", perms: Perms::READ | Perms::WRITE }
@@ -269,15 +322,7 @@ fn connect_root(
     let pd = running.pds[i];
     running.keeper.share_region(pd, &buffer_region(server_va), mo).map_err(|e| alloc::format!("{name}: model: {e}"))?;
     let root_va = ROOT_SHARED_VA + i as Word * SHARED_STRIDE;
-    for (n, frame) in frames.iter().enumerate() {
-        let copy = k.mint(*frame, CapRights::READ_WRITE, 0).map_err(fail)?;
-        let va = root_va + n as Word * 4096;
-        if let Err(e) = vs.map(k, copy, va, CapRights::READ_WRITE) {
-            k.delete_cap(copy.bits()).map_err(fail)?;
-            return Err(fail(e));
-        }
-        running.root_maps.push((copy, va));
-    }
+    map_in_root(running, k, vs, &frames, root_va).map_err(fail)?;
     let ep = running.endpoints.get(i).and_then(|e| e.as_ref()).map(|e| e.cap).ok_or_else(|| String::from(name))?;
     let cap = k.mint(ep, CapRights::WRITE_GRANT, Word::from(root_badge)).map_err(fail)?;
     running.root_conns.resize(i + 1, None);
@@ -290,6 +335,7 @@ fn connect_root(
 fn share_buffers(
     running: &mut Running,
     k: &mut Kernel,
+    vs: &mut VSpace,
     p: &mut Process,
     i: usize,
     inst: &cellulos_system::Instance,
@@ -301,6 +347,18 @@ fn share_buffers(
         let fail = |e: KernelError| alloc::format!("{}: shared buffer: {e}", inst.name);
         let client_va = USES_SHARED_VA + ui as Word * SHARED_STRIDE;
         p.map_shared(k, &frames, client_va).map_err(fail)?;
+        let model = |e: cellulos_keeper::KeeperError| alloc::format!("{}: model: {e}", inst.name);
+        if u.server == ROOT_SERVER {
+            // A connection to the root: its other end is mapped in the root.
+            let root_va = ROOT_CLIENTS_VA + running.root_clients.len() as Word * SHARED_STRIDE;
+            map_in_root(running, k, vs, &frames, root_va).map_err(fail)?;
+            running.root_clients.push(RootClient { badge: u.badge, instance: i, va: root_va });
+            let client = running.pds[i];
+            running.keeper.share_region(client, &buffer_region(client_va), mo).map_err(model)?;
+            let types: Vec<&str> = cellulos::interfaces::memory::TYPES.iter().map(|(r, _)| *r).collect();
+            running.keeper.connect(client, cellulos_keeper::ROOT, u.badge, &types).map_err(model)?;
+            continue;
+        }
         let server = running
             .processes
             .get_mut(u.server as usize)
@@ -308,7 +366,6 @@ fn share_buffers(
             .ok_or_else(|| alloc::format!("{}: its server is not running", inst.name))?;
         let server_va = CLIENTS_SHARED_VA + server_at as Word * SHARED_STRIDE;
         server.map_shared(k, &frames, server_va).map_err(fail)?;
-        let model = |e: cellulos_keeper::KeeperError| alloc::format!("{}: model: {e}", inst.name);
         let (client, server) = (running.pds[i], running.pds[u.server as usize]);
         running.keeper.share_region(client, &buffer_region(client_va), mo).map_err(model)?;
         running.keeper.share_region(server, &buffer_region(server_va), mo).map_err(model)?;
@@ -333,6 +390,12 @@ impl Running {
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
+        }
+        for i in 0..self.processes.len() {
+            self.release_root_holds(k, vs, i)?;
+        }
+        for (_, slot) in core::mem::take(&mut self.handle_caps) {
+            k.delete_cap(slot)?;
         }
         for (_, p, _) in &mut self.processes {
             if let Some(p) = p.take() {

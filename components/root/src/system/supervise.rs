@@ -13,6 +13,7 @@ use sel4_rt::start::EXTRACT_LABEL;
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
 use crate::thread::{ended, Ended};
+use crate::vspace::VSpace;
 
 /// The label of "a PD ended" on the root's endpoint.
 const ENDED: Word = 1;
@@ -46,6 +47,8 @@ enum Event {
     Ended(Word, Ended),
     /// A PD (its badge) asks for an extraction.
     Extract(Word),
+    /// A call to the root's own servers (answered by [`Running::serve_root_call`]).
+    Call(sel4::syscall::Received),
 }
 
 /// Answers the pending event with `status`.
@@ -63,6 +66,9 @@ impl Running {
                 answer(Status::ServerGone as Word);
                 continue;
             }
+            if self.is_root_call(r.badge) {
+                return Event::Call(r);
+            }
             let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
             match (r.info.label(), r.info.length()) {
                 (EXTRACT, 1) => return Event::Extract(word(0)),
@@ -79,8 +85,8 @@ impl Running {
     /// exit, a termination, or a server that ended while serving), and failed extractions
     /// and cleanups.
     #[cfg_attr(feature = "tests", allow(dead_code))]
-    pub fn supervise(&mut self, k: &mut Kernel) -> Result<usize, KernelError> {
-        let ends = self.supervise_ends(k)?;
+    pub fn supervise(&mut self, k: &mut Kernel, vs: &mut VSpace) -> Result<usize, KernelError> {
+        let ends = self.supervise_ends(k, vs)?;
         let bad = ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count();
         Ok(bad + self.failures)
     }
@@ -88,11 +94,19 @@ impl Running {
     /// Waits until every client has ended, extracting the model when a client asks (and
     /// once at the end if none did); returns how each instance that ended did, in order:
     /// (name, how, whether it was a server).
-    pub fn supervise_ends(&mut self, k: &mut Kernel) -> Result<Vec<(String, Ended, bool)>, KernelError> {
+    pub fn supervise_ends(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+    ) -> Result<Vec<(String, Ended, bool)>, KernelError> {
         let mut ends = Vec::new();
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, how) = match self.next_event(k) {
                 Event::Ended(badge, how) => (badge, how),
+                Event::Call(r) => {
+                    self.serve_root_call(k, vs, &r)?;
+                    continue;
+                }
                 Event::Extract(badge) => {
                     // A server waiting here could not answer for its own part.
                     let status = match self.index_of(badge) {
@@ -109,7 +123,7 @@ impl Running {
                 continue;
             };
             answer(0);
-            self.end(k, i, how, &mut ends)?;
+            self.end(k, vs, i, how, &mut ends)?;
         }
         if !self.extracted {
             self.extract_and_send(k);

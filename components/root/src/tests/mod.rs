@@ -45,6 +45,7 @@ const TESTS: &[(&str, Test)] = &[
     ("CLEANUP0002", system::cleanup_recursive_space),
     ("CLEANUP0003", system::cleanup_direct_pd),
     ("CLEANUP0004", system::cleanup_recursive_pd),
+    ("MEMORY0001", system::the_root_serves_memory),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

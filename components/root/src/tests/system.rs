@@ -26,7 +26,7 @@ fn subsystem(names: &[&str], cleanup: &str) -> Result<cellulos_system::System, S
     let mut instances = Vec::new();
     for i in &keep {
         let mut inst = system.instances[*i].clone();
-        for u in &mut inst.uses {
+        for u in inst.uses.iter_mut().filter(|u| u.server != cellulos_system::ROOT_SERVER) {
             let at = keep.iter().position(|k| *k == u.server as usize);
             u.server = at.ok_or_else(|| alloc::format!("{}: its server is not among {names:?}", inst.name))? as u32;
         }
@@ -44,8 +44,8 @@ const TRANSPORT: &[&str] = &["counter", "greeter", "probe", "faulty", "intruder"
 fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
-    let ends = running.supervise_ends(&mut c.k).map_err(err)?;
-    let model = running.last_model.take();
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
+    let model = running.models.pop();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     Ok((ends, model))
@@ -152,7 +152,7 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
 fn crash(c: &mut Ctx, policy: &str, expect: [(&str, Option<Ended>); 3]) -> Result<(), String> {
     let system = subsystem(&["crashy", "relay", "victim", "downstream"], policy)?;
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k).map_err(err)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
     let failures = running.failures();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
@@ -192,4 +192,44 @@ pub fn cleanup_direct_pd(c: &mut Ctx) -> Result<(), String> {
 pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
     let gone = Some(Ended::Terminated);
     crash(c, "recursive-pd", [("victim", gone), ("relay", gone), ("downstream", gone)])
+}
+
+/// The root's memory server, driven by the memtest client: it mapped memory and used it
+/// (its own checks), and the two snapshots it asked for around its bad requests are the
+/// same model, which shows the memory it got: its regions in its own address space, each
+/// backed by a memory object it holds, and its requests to the root for both types.
+pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let system = subsystem(&["memtest"], "recursive-pd")?;
+    let before = c.k.usage();
+    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
+    let models = core::mem::take(&mut running.models);
+    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
+    let end = ends.iter().find(|(n, _, _)| n == "memtest").map(|(_, e, _)| *e);
+    ensure!(end == Some(Ended::Exited(0)), "memtest: {end:?} (its exit code counts its failed checks)");
+    ensure!(models.len() == 2, "{} snapshots, expected 2", models.len());
+    let (a, b) = (&models[0], &models[1]);
+    ensure!(
+        a.sorted_nodes() == b.sorted_nodes() && a.edge_keys() == b.edge_keys(),
+        "the bad requests changed the model"
+    );
+    ensure!(osmosis::check(a).is_empty(), "invariants: {:?}", osmosis::check(a));
+    let pd = a.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == "memtest").map(|(i, _)| i).ok_or("no memtest PD")?;
+    let mut requests: Vec<&str> = a.out_edges_of(pd, EdgeKind::Request).map(|(_, e)| e.request_type.as_str()).collect();
+    requests.sort_unstable();
+    ensure!(requests == ["MO", "VMR"], "requests {requests:?}");
+    let asked: Vec<_> = a
+        .out_edges_of(pd, EdgeKind::Hold)
+        .map(|(_, e)| e.to)
+        .filter(|v| a.node(*v).ty == "VMR" && a.node(*v).int("addr").is_some_and(|x| x >= 0x1_0000_0000))
+        .collect();
+    ensure!(asked.len() == 2, "{} regions from the memory server, expected 2", asked.len());
+    for v in asked {
+        let mo: Vec<_> = a.out_edges_of(v, EdgeKind::Map).map(|(_, e)| e.to).collect();
+        ensure!(mo.len() == 1 && a.node(mo[0]).int("pages") == Some(4), "region {} maps {mo:?}", a.node(v).id);
+        ensure!(a.in_edges_of(mo[0], EdgeKind::Hold).any(|(_, e)| e.from == pd), "memtest does not hold its memory");
+    }
+    Ok(())
 }

@@ -1,0 +1,110 @@
+//! A client of the root task's memory server (MEMORY0001): it maps memory into its own
+//! address space and uses it, copies between regions, asks for a snapshot of the model,
+//! then tries what it may not (more than its budget, a region over its own code, a bad
+//! address or size, a stale handle, a handle of the wrong type, a handle held through its
+//! other connection), asks for a second snapshot (which must be the same: nothing changed),
+//! and gives everything back. Exit code: how many checks failed.
+#![no_std]
+#![no_main]
+
+use cellulos::runtime::handle::Handle;
+use cellulos::runtime::{CallError, Status};
+use cellulos_component::sel4_rt::println;
+use cellulos_component::{Component, Error};
+
+mod memory {
+    cellulos::idl!("../../../idl/memory.idl");
+}
+
+use memory::{MemoryClient, MemoryError, RegionKind, Rights};
+
+const RW: Rights = Rights { read: true, write: true, execute: false };
+
+struct Checks {
+    failed: u64,
+}
+
+impl Checks {
+    fn check(&mut self, ok: bool, what: &str) {
+        if ok {
+            println!("  ok: {what}");
+        } else {
+            self.failed += 1;
+            println!("  FAILED: {what}");
+        }
+    }
+}
+
+fn err<T>(r: Result<T, CallError<MemoryError>>) -> Option<CallError<MemoryError>> {
+    r.err()
+}
+
+cellulos_component::main!(run);
+
+fn run(c: &mut Component) -> Result<u64, Error> {
+    let mut t = Checks { failed: 0 };
+    let mut mem = MemoryClient::new(c.connect("memory")?);
+    let mut other = MemoryClient::new(c.connect("again")?);
+
+    let ads = mem.own_ads()?;
+    t.check(err(mem.own_ads()) == Some(CallError::App(MemoryError::AlreadyHeld)), "its own space is handed out once");
+    let mo = mem.allocate(4, 12)?;
+    t.check(mem.mo_info(&mo)?.pages == 4, "a memory object of 4 pages");
+    let vmr = mem.reserve(&ads, None, 4, RegionKind::Heap)?;
+    t.check(!mem.region_info(&vmr)?.attached, "a reserved region is not backed yet");
+    mem.attach(&vmr, &mo, 0, RW)?;
+    let info = mem.region_info(&vmr)?;
+    t.check(info.attached && info.pages == 4 && info.vaddr % 4096 == 0, "attached: 4 pages at a page boundary");
+    // The memory is real: write every page, read it back.
+    let base = info.vaddr as *mut u64;
+    for page in 0..4 {
+        // SAFETY: the root just mapped 4 pages read-write at `base` in this address space.
+        unsafe { base.add(page * 512).write_volatile(0xc0de_0000 + page as u64) };
+    }
+    // SAFETY: as above.
+    let back: u64 = (0..4).map(|p| unsafe { base.add(p * 512).read_volatile() }).sum();
+    t.check(back == 4 * 0xc0de_0000 + 6, "the attached memory holds what was written");
+    // A second region with its own memory, filled by the server's copy.
+    let mo2 = mem.allocate(4, 12)?;
+    let vmr2 = mem.reserve_attached(&ads, None, &mo2, RegionKind::Generic, RW)?;
+    mem.copy(&vmr, &vmr2)?;
+    let base2 = mem.region_info(&vmr2)?.vaddr as *const u64;
+    // SAFETY: the root mapped 4 pages of mo2 read-write at `base2`.
+    let copied: u64 = (0..4).map(|p| unsafe { base2.add(p * 512).read_volatile() }).sum();
+    t.check(copied == back && base2 != base as *const u64, "copy: the second region holds the same");
+
+    t.check(c.extract_model().is_ok(), "a snapshot of the model before the bad requests");
+    // Each of these gets an error, and nothing else changes.
+    t.check(err(mem.allocate(100, 12)) == Some(CallError::App(MemoryError::NoMemory)), "over its budget: NoMemory");
+    t.check(
+        err(mem.reserve(&ads, Some(0x40_0000), 1, RegionKind::Generic)) == Some(CallError::App(MemoryError::Overlap)),
+        "a region over its own code: Overlap",
+    );
+    t.check(
+        err(mem.reserve(&ads, Some(0x1234), 1, RegionKind::Generic)) == Some(CallError::App(MemoryError::BadAddress)),
+        "an unaligned address: BadAddress",
+    );
+    t.check(err(mem.allocate(1, 21)) == Some(CallError::App(MemoryError::BadSize)), "2 MiB pages: BadSize");
+    let stale = mem.allocate(1, 12)?;
+    mem.free(stale)?;
+    t.check(err(mem.mo_info(&stale)).is_some(), "a freed memory object's handle is stale");
+    let as_region: Handle<memory::resources::VMR> = Handle::new(mo.cap);
+    t.check(
+        err(mem.region_info(&as_region)) == Some(CallError::Status(Status::BadHandle)),
+        "a memory object passed as a region: BadHandle",
+    );
+    t.check(
+        err(other.attach(&vmr, &mo2, 0, RW)) == Some(CallError::Status(Status::NotHolder)),
+        "a map through a connection that does not hold the region: NotHolder",
+    );
+    t.check(err(mem.free(mo2)) == Some(CallError::App(MemoryError::InUse)), "an attached memory object: InUse");
+    t.check(c.extract_model().is_ok(), "a snapshot after them");
+
+    mem.detach(&vmr)?;
+    t.check(!mem.region_info(&vmr)?.attached, "detached");
+    mem.remove(vmr)?;
+    mem.remove(vmr2)?;
+    mem.free(mo)?;
+    println!("memtest: {} check(s) failed", t.failed);
+    Ok(t.failed)
+}

@@ -1,0 +1,505 @@
+//! The root's `memory` server (idl/memory.idl): address spaces (a component's own, or new
+//! ones), regions reserved in them, memory objects of fresh frames charged to the caller's
+//! budget, and attaching one to the other (real mappings). The generated service checks
+//! every handle (holder, type, staleness) and keeps the handles; this file is the logic,
+//! and it keeps the root's part of the model ([`cellulos_keeper`]) in step.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cellulos::interfaces::memory::{
+    resources::{MO, VMR},
+    spaces::ADS,
+    MemoryError, MemoryServer, MoInfo, RegionInfo, RegionKind, Rights,
+};
+use cellulos::runtime::server::{Held, New, ObjectId};
+use cellulos::runtime::Badge;
+use cellulos_keeper::{Keeper, MoId, PdId, Region};
+use osmosis::{NodeIdx, Perms};
+use sel4::{init, CapRights, Page, Pml4, Word};
+
+use super::serve::RootClient;
+use crate::kernel::{Kernel, Object};
+use crate::process::Process;
+use crate::vspace::VSpace;
+
+/// Where regions go when the caller names no address: above every component's image.
+const FREE_WINDOW: (Word, Word) = (0x1_0000_0000, 0x2_0000_0000);
+/// The lowest and highest user addresses a region may cover (the canonical lower half).
+const USER_RANGE: (Word, Word) = (0x1000, 0x7fff_ffff_f000);
+/// The largest region or memory object, in pages (64 MiB).
+const MAX_PAGES: u32 = 16 * 1024;
+
+/// An address space the server knows.
+enum Ads {
+    /// A component's own (its instance), as its process maps it.
+    Own(usize),
+    /// One made by `create_ads`: a PML4 of its own, held by `holder` (an instance).
+    New { pml4: Object<Pml4>, vspace: VSpace, node: NodeIdx, holder: usize },
+}
+
+/// Frame-cap copies and where each is mapped.
+type Mapped = Vec<(sel4::Cap<Page>, Word)>;
+
+/// A reserved region.
+struct Reserved {
+    ads: usize,
+    va: Word,
+    pages: u32,
+    kind: RegionKind,
+    node: NodeIdx,
+    /// The memory object behind it, from which page, and the copies of its frame caps
+    /// mapped here.
+    attached: Option<(usize, u32, Mapped)>,
+}
+
+/// A memory object: fresh frames, charged to an instance.
+struct Memory {
+    frames: Vec<Object<Page>>,
+    owner: usize,
+    node: MoId,
+    paddr: Word,
+}
+
+/// The server's state (the root keeps it between calls).
+#[derive(Default)]
+pub struct MemoryState {
+    spaces: Vec<Option<Ads>>,
+    regions: Vec<Option<Reserved>>,
+    mos: Vec<Option<Memory>>,
+    /// The book's MO space (every memory object lives in it).
+    pub physical: ObjectId,
+    /// Instances that asked for their own space already.
+    owned: Vec<usize>,
+}
+
+/// What a call may touch, borrowed from the running system for one call.
+pub struct MemoryCtx<'a> {
+    pub k: &'a mut Kernel,
+    pub vs: &'a mut VSpace,
+    pub processes: &'a mut [(String, Option<Process>, bool)],
+    pub keeper: &'a mut Keeper,
+    pub pds: &'a [PdId],
+    pub budgets: &'a [u32],
+    pub clients: &'a [RootClient],
+    pub st: &'a mut MemoryState,
+}
+
+fn kind_name(kind: RegionKind) -> &'static str {
+    match kind {
+        RegionKind::ElfCode => "ELF_CODE",
+        RegionKind::ElfData => "ELF_DATA",
+        RegionKind::Stack => "STACK",
+        RegionKind::Heap => "HEAP",
+        RegionKind::IpcBuffer => "IPC_BUF",
+        RegionKind::SharedFrames => "SHARED_FRAMES",
+        RegionKind::Generic => "GENERIC",
+        RegionKind::Device => "DEVICE",
+    }
+}
+
+fn perms(r: &Rights) -> Perms {
+    let mut p = Perms::NONE;
+    for (on, bit) in [(r.read, Perms::READ), (r.write, Perms::WRITE), (r.execute, Perms::EXECUTE)] {
+        if on {
+            p = p | bit;
+        }
+    }
+    p
+}
+
+impl MemoryCtx<'_> {
+    /// The instance behind a connection badge.
+    fn caller(&self, badge: Badge) -> Result<usize, MemoryError> {
+        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(MemoryError::BadAddress)
+    }
+
+    fn region(&mut self, key: u64) -> Result<&mut Reserved, MemoryError> {
+        self.st.regions.get_mut(key as usize).and_then(Option::as_mut).ok_or(MemoryError::BadAddress)
+    }
+
+    /// Pages the instance has allocated so far.
+    fn charged(&self, instance: usize) -> u64 {
+        self.st.mos.iter().flatten().filter(|m| m.owner == instance).map(|m| m.frames.len() as u64).sum()
+    }
+
+    /// Whether `[va, va + pages)` is free in address space `ads`: no region reserved there,
+    /// and for a component's own space nothing the root mapped (image, stack, buffers).
+    fn is_free(&self, ads: usize, va: Word, pages: u32) -> bool {
+        let end = va + Word::from(pages) * 4096;
+        let clash = |start: Word, n: u64| start < end && va < start + n * 4096;
+        if self.st.regions.iter().flatten().any(|r| r.ads == ads && clash(r.va, u64::from(r.pages))) {
+            return false;
+        }
+        match self.st.spaces.get(ads).and_then(Option::as_ref) {
+            Some(Ads::Own(i)) => {
+                let p = self.processes.get(*i).and_then(|(_, p, _)| p.as_ref());
+                !p.is_some_and(|p| p.mapped_ranges().any(|(start, n)| clash(start, n)))
+            }
+            _ => true,
+        }
+    }
+
+    /// Maps the frames of `mo` from `offset` at region `key`'s address, as copies.
+    fn map(&mut self, key: u64, mo: usize, offset: u32, rights: &Rights) -> Result<(), MemoryError> {
+        let (ads, va, pages) = {
+            let r = self.region(key)?;
+            if r.attached.is_some() {
+                return Err(MemoryError::AlreadyAttached);
+            }
+            (r.ads, r.va, r.pages)
+        };
+        let frames: Vec<sel4::Cap<Page>> = {
+            let m = self.st.mos.get(mo).and_then(Option::as_ref).ok_or(MemoryError::BadAddress)?;
+            let from = offset as usize;
+            if from + pages as usize > m.frames.len() {
+                return Err(MemoryError::BadSize);
+            }
+            m.frames[from..from + pages as usize].iter().map(|f| f.cap).collect()
+        };
+        let cap_rights = if rights.write { CapRights::READ_WRITE } else { CapRights::READ };
+        let mut copies = Vec::new();
+        let mut result = Ok(());
+        for (n, frame) in frames.iter().enumerate() {
+            let at = va + n as Word * 4096;
+            let copy = match self.k.mint(*frame, CapRights::READ_WRITE, 0) {
+                Ok(c) => c,
+                Err(_) => {
+                    result = Err(MemoryError::NoMemory);
+                    break;
+                }
+            };
+            let mapped = match self.st.spaces.get_mut(ads).and_then(Option::as_mut) {
+                Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
+                    Some(p) => p.map_frame(self.k, copy, at, cap_rights),
+                    None => Err(crate::KernelError::Sel4("map: process gone", sel4::Error::InvalidArgument)),
+                },
+                Some(Ads::New { vspace, .. }) => vspace.map(self.k, copy, at, cap_rights),
+                None => Err(crate::KernelError::Sel4("map: no space", sel4::Error::InvalidArgument)),
+            };
+            if mapped.is_err() {
+                let _ = self.k.delete_cap(copy.bits());
+                result = Err(MemoryError::NoMemory);
+                break;
+            }
+            copies.push((copy, at));
+        }
+        if let Err(e) = result {
+            self.unmap_copies(ads, copies);
+            return Err(e);
+        }
+        self.region(key)?.attached = Some((mo, offset, copies));
+        Ok(())
+    }
+
+    fn unmap_copies(&mut self, ads: usize, copies: Vec<(sel4::Cap<Page>, Word)>) {
+        for (copy, at) in copies {
+            let _ = match self.st.spaces.get_mut(ads).and_then(Option::as_mut) {
+                Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
+                    Some(p) => p.unmap_frame(self.k, copy, at),
+                    None => Ok(()),
+                },
+                Some(Ads::New { vspace, .. }) => vspace.unmap(self.k, copy, at),
+                None => Ok(()),
+            };
+            let _ = self.k.delete_cap(copy.bits());
+        }
+    }
+
+    fn mo_of(&self, key: u64) -> Result<&Memory, MemoryError> {
+        self.st.mos.get(key as usize).and_then(Option::as_ref).ok_or(MemoryError::BadAddress)
+    }
+}
+
+impl MemoryServer for MemoryCtx<'_> {
+    fn own_ads(&mut self, caller: Badge) -> Result<New<ADS>, MemoryError> {
+        let i = self.caller(caller)?;
+        if self.st.owned.contains(&i) {
+            return Err(MemoryError::AlreadyHeld);
+        }
+        self.st.owned.push(i);
+        self.st.spaces.push(Some(Ads::Own(i)));
+        Ok(New::object(self.st.spaces.len() as u64 - 1))
+    }
+
+    fn create_ads(&mut self, caller: Badge) -> Result<New<ADS>, MemoryError> {
+        let i = self.caller(caller)?;
+        let pml4 = self.k.create::<Pml4>().map_err(|_| MemoryError::NoMemory)?;
+        if self.k.ipc.asid_pool_assign(init::ASID_POOL, pml4.cap.cast()).is_err() {
+            let _ = self.k.destroy(pml4);
+            return Err(MemoryError::NoMemory);
+        }
+        let node = match self.keeper.new_ads(self.pds[i]) {
+            Ok(n) => n,
+            Err(_) => {
+                let _ = self.k.destroy(pml4);
+                return Err(MemoryError::NoMemory);
+            }
+        };
+        let vspace = VSpace::new(pml4.cap);
+        self.st.spaces.push(Some(Ads::New { pml4, vspace, node, holder: i }));
+        Ok(New::object(self.st.spaces.len() as u64 - 1))
+    }
+
+    fn destroy_ads(&mut self, _caller: Badge, ads: Held<ADS>) -> Result<(), MemoryError> {
+        let key = ads.key as usize;
+        if !matches!(self.st.spaces.get(key), Some(Some(Ads::New { .. }))) {
+            // A component's own space ends with the component, not by request.
+            return Err(MemoryError::InUse);
+        }
+        let regions: Vec<usize> =
+            (0..self.st.regions.len()).filter(|r| self.st.regions[*r].as_ref().is_some_and(|x| x.ads == key)).collect();
+        for r in regions {
+            self.remove_region(r);
+        }
+        if let Some(Some(Ads::New { pml4, node, .. })) = self.st.spaces.get_mut(key).map(Option::take) {
+            self.keeper.remove_node(node);
+            let _ = self.k.destroy(pml4);
+        }
+        Ok(())
+    }
+
+    fn reserve(
+        &mut self,
+        caller: Badge,
+        ads: Held<ADS>,
+        vaddr: Option<u64>,
+        pages: u32,
+        kind: RegionKind,
+    ) -> Result<New<VMR>, MemoryError> {
+        let i = self.caller(caller)?;
+        if pages == 0 || pages > MAX_PAGES {
+            return Err(MemoryError::BadSize);
+        }
+        let key = ads.key as usize;
+        let bytes = Word::from(pages) * 4096;
+        let va = match vaddr {
+            Some(va) => {
+                if va % 4096 != 0 || va < USER_RANGE.0 || va.checked_add(bytes).is_none_or(|end| end > USER_RANGE.1) {
+                    return Err(MemoryError::BadAddress);
+                }
+                if !self.is_free(key, va, pages) {
+                    return Err(MemoryError::Overlap);
+                }
+                va
+            }
+            None => {
+                let mut at = FREE_WINDOW.0;
+                while at + bytes <= FREE_WINDOW.1 && !self.is_free(key, at, pages) {
+                    at += 0x10_0000;
+                }
+                if at + bytes > FREE_WINDOW.1 {
+                    return Err(MemoryError::NoMemory);
+                }
+                at
+            }
+        };
+        let ads_node = match self.st.spaces.get(key).and_then(Option::as_ref) {
+            Some(Ads::Own(owner)) => self.keeper.ads_of(self.pds[*owner]).map_err(|_| MemoryError::BadAddress)?,
+            Some(Ads::New { node, .. }) => *node,
+            None => return Err(MemoryError::BadAddress),
+        };
+        let region = Region { va, pages: u64::from(pages), kind: kind_name(kind), perms: Perms::READ | Perms::WRITE };
+        let node = self.keeper.reserve(self.pds[i], ads_node, &region).map_err(|_| MemoryError::NoMemory)?;
+        self.st.regions.push(Some(Reserved { ads: key, va, pages, kind, node, attached: None }));
+        Ok(New::resource(self.st.regions.len() as u64 - 1, ads.id))
+    }
+
+    fn allocate(&mut self, caller: Badge, pages: u32, page_bits: u8) -> Result<New<MO>, MemoryError> {
+        let i = self.caller(caller)?;
+        if page_bits != 12 || pages == 0 || pages > MAX_PAGES {
+            return Err(MemoryError::BadSize);
+        }
+        let budget = u64::from(self.budgets.get(i).copied().unwrap_or(0));
+        if self.charged(i) + u64::from(pages) > budget {
+            return Err(MemoryError::NoMemory);
+        }
+        let mut frames = Vec::new();
+        for _ in 0..pages {
+            match self.k.create::<Page>() {
+                Ok(f) => frames.push(f),
+                Err(_) => {
+                    for f in frames {
+                        let _ = self.k.destroy(f);
+                    }
+                    return Err(MemoryError::NoMemory);
+                }
+            }
+        }
+        let paddr = frames.first().and_then(|f| self.k.ipc.page_get_address(f.cap).ok()).unwrap_or(0);
+        let node = match self.keeper.allocate(self.pds[i], u64::from(pages), paddr) {
+            Ok(n) => n,
+            Err(_) => {
+                for f in frames {
+                    let _ = self.k.destroy(f);
+                }
+                return Err(MemoryError::NoMemory);
+            }
+        };
+        self.st.mos.push(Some(Memory { frames, owner: i, node, paddr }));
+        Ok(New::resource(self.st.mos.len() as u64 - 1, self.st.physical))
+    }
+
+    fn attach(
+        &mut self,
+        _caller: Badge,
+        vmr: Held<VMR>,
+        mo: Held<MO>,
+        offset: u32,
+        rights: Rights,
+    ) -> Result<(), MemoryError> {
+        self.map(vmr.key, mo.key as usize, offset, &rights)?;
+        let (vmr_node, mo_node) = (self.region(vmr.key)?.node, self.mo_of(mo.key)?.node);
+        self.keeper.attach(vmr_node, mo_node, perms(&rights)).map_err(|_| MemoryError::NoMemory)
+    }
+
+    fn reserve_attached(
+        &mut self,
+        caller: Badge,
+        ads: Held<ADS>,
+        vaddr: Option<u64>,
+        mo: Held<MO>,
+        kind: RegionKind,
+        rights: Rights,
+    ) -> Result<New<VMR>, MemoryError> {
+        let pages = u32::try_from(self.mo_of(mo.key)?.frames.len()).map_err(|_| MemoryError::BadSize)?;
+        let new = self.reserve(caller, ads, vaddr, pages, kind)?;
+        let attached = self.map(new.key, mo.key as usize, 0, &rights).and_then(|()| {
+            let (vmr_node, mo_node) = (self.region(new.key)?.node, self.mo_of(mo.key)?.node);
+            self.keeper.attach(vmr_node, mo_node, perms(&rights)).map_err(|_| MemoryError::NoMemory)
+        });
+        if let Err(e) = attached {
+            // Nothing else changes: the region goes again (the generated code records the
+            // new object only on success).
+            self.remove_region(new.key as usize);
+            return Err(e);
+        }
+        Ok(new)
+    }
+
+    fn detach(&mut self, _caller: Badge, vmr: Held<VMR>) -> Result<(), MemoryError> {
+        let r = self.region(vmr.key)?;
+        let (ads, node) = (r.ads, r.node);
+        let (_, _, copies) = r.attached.take().ok_or(MemoryError::NotAttached)?;
+        self.unmap_copies(ads, copies);
+        self.keeper.detach(node);
+        Ok(())
+    }
+
+    fn remove(&mut self, _caller: Badge, vmr: Held<VMR>) -> Result<(), MemoryError> {
+        self.region(vmr.key)?;
+        self.remove_region(vmr.key as usize);
+        Ok(())
+    }
+
+    fn free(&mut self, _caller: Badge, mo: Held<MO>) -> Result<(), MemoryError> {
+        let key = mo.key as usize;
+        self.mo_of(mo.key)?;
+        if self.st.regions.iter().flatten().any(|r| r.attached.as_ref().is_some_and(|(m, _, _)| *m == key)) {
+            return Err(MemoryError::InUse);
+        }
+        self.free_mo(key);
+        Ok(())
+    }
+
+    fn region_info(&mut self, _caller: Badge, vmr: Held<VMR>) -> Result<RegionInfo, MemoryError> {
+        let r = self.region(vmr.key)?;
+        Ok(RegionInfo { vaddr: r.va, pages: r.pages, page_bits: 12, kind: r.kind, attached: r.attached.is_some() })
+    }
+
+    fn mo_info(&mut self, _caller: Badge, mo: Held<MO>) -> Result<MoInfo, MemoryError> {
+        let m = self.mo_of(mo.key)?;
+        let pages = u32::try_from(m.frames.len()).map_err(|_| MemoryError::BadSize)?;
+        Ok(MoInfo { paddr: m.paddr, pages, page_bits: 12 })
+    }
+
+    fn copy(&mut self, _caller: Badge, from: Held<VMR>, to: Held<VMR>) -> Result<(), MemoryError> {
+        // The memory objects' own frame caps (their copies are the ones mapped).
+        let frames = |ctx: &mut Self, key: u64| -> Result<Vec<sel4::Cap<Page>>, MemoryError> {
+            let (mo, offset, n) = {
+                let r = ctx.region(key)?;
+                let (mo, offset, _) = r.attached.as_ref().ok_or(MemoryError::NotAttached)?;
+                (*mo, *offset as usize, r.pages as usize)
+            };
+            let m = ctx.st.mos.get(mo).and_then(Option::as_ref).ok_or(MemoryError::NotAttached)?;
+            Ok(m.frames.iter().skip(offset).take(n).map(|f| f.cap).collect())
+        };
+        let (src, dst) = (frames(self, from.key)?, frames(self, to.key)?);
+        if dst.len() < src.len() {
+            return Err(MemoryError::BadSize);
+        }
+        for (s, d) in src.iter().zip(&dst) {
+            if s != d {
+                crate::process::copy_frame(self.k, self.vs, *s, *d).map_err(|_| MemoryError::NoMemory)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn map_to_physical(
+        &mut self,
+        _caller: Badge,
+        ads: Held<ADS>,
+        _memory: Held<cellulos::interfaces::memory::spaces::MO>,
+    ) -> Result<(), MemoryError> {
+        // Every address space the root makes translates to physical memory already (the
+        // keeper records ADS -> MO space for each): nothing to add.
+        self.st.spaces.get(ads.key as usize).and_then(Option::as_ref).map(|_| ()).ok_or(MemoryError::BadAddress)
+    }
+}
+
+impl MemoryCtx<'_> {
+    /// Removes region `key`: unmapped first if attached.
+    fn remove_region(&mut self, key: usize) {
+        let Some(r) = self.st.regions.get_mut(key).and_then(Option::take) else { return };
+        if let Some((_, _, copies)) = r.attached {
+            self.unmap_copies(r.ads, copies);
+        }
+        self.keeper.remove_node(r.node);
+    }
+
+    /// Gives memory object `key`'s frames back.
+    fn free_mo(&mut self, key: usize) {
+        let Some(m) = self.st.mos.get_mut(key).and_then(Option::take) else { return };
+        self.keeper.remove_mo(m.node);
+        for f in m.frames {
+            let _ = self.k.destroy(f);
+        }
+    }
+
+    /// Instance `i` is going (its process still runs, or is stopped but not deleted): its
+    /// regions are unmapped and go, its memory objects are freed (unmapped first wherever
+    /// they are attached), and the address spaces it made are deleted.
+    pub fn release_instance(&mut self, i: usize) {
+        let spaces: Vec<usize> = (0..self.st.spaces.len())
+            .filter(|s| match &self.st.spaces[*s] {
+                Some(Ads::Own(x)) => *x == i,
+                Some(Ads::New { holder, .. }) => *holder == i,
+                None => false,
+            })
+            .collect();
+        let mos: Vec<usize> =
+            (0..self.st.mos.len()).filter(|m| self.st.mos[*m].as_ref().is_some_and(|x| x.owner == i)).collect();
+        for r in 0..self.st.regions.len() {
+            let gone = self.st.regions[r].as_ref().is_some_and(|x| {
+                spaces.contains(&x.ads) || x.attached.as_ref().is_some_and(|(m, _, _)| mos.contains(m))
+            });
+            if gone {
+                self.remove_region(r);
+            }
+        }
+        for m in mos {
+            self.free_mo(m);
+        }
+        for s in spaces {
+            if let Some(Some(Ads::New { pml4, node, .. })) = self.st.spaces.get_mut(s).map(Option::take) {
+                self.keeper.remove_node(node);
+                let _ = self.k.destroy(pml4);
+            }
+            if let Some(slot) = self.st.spaces.get_mut(s) {
+                *slot = None;
+            }
+        }
+        self.st.owned.retain(|x| *x != i);
+    }
+}

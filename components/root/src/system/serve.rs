@@ -1,0 +1,180 @@
+//! The root's own servers on its endpoint (idl/memory.idl for now): a call from a
+//! component's connection to `root` is decoded, dispatched through the generated service
+//! (which checks every handle and keeps the handles), and answered, as a component's server
+//! loop does; new resources go back as caps to the root's endpoint with the handle's badge.
+
+use alloc::vec::Vec;
+
+use cellulos::interfaces::memory::MemoryService;
+use cellulos::runtime::server::{Serve, ServeCtx};
+use cellulos::runtime::{Badge, Cap, Message, Status};
+use sel4::{CapRights, MessageInfo, Word};
+
+use super::memory::MemoryCtx;
+use super::Running;
+use crate::kernel::{Kernel, KernelError};
+use crate::vspace::VSpace;
+
+/// A component's connection to the root: its badge, which instance, and where the root
+/// maps the connection's shared buffer.
+#[derive(Clone, Copy, Debug)]
+pub struct RootClient {
+    /// The badge its calls carry.
+    pub badge: Badge,
+    /// The calling instance.
+    pub instance: usize,
+    /// The shared buffer, in the root.
+    pub va: Word,
+}
+
+/// The server id the root answers `IDENTIFY` with (components' servers are 1, 2, ...).
+pub const ROOT_SERVER_ID: Word = 0;
+
+impl Running {
+    /// Whether a call with this badge is for the root's servers.
+    pub(super) fn is_root_call(&self, badge: Word) -> bool {
+        self.root_clients.iter().any(|c| Word::from(c.badge) == badge)
+            || badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE)
+    }
+
+    /// Serves one call `r` to the root's servers and replies.
+    pub(super) fn serve_root_call(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        r: &sel4::syscall::Received,
+    ) -> Result<(), KernelError> {
+        let reply =
+            |label: Word, len: Word, mrs: [Word; 4]| sel4::syscall::reply(MessageInfo::new(label, 0, 0, len), mrs);
+        let (label, len) = (r.info.label(), r.info.length());
+        if r.badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE) {
+            // A handle's cap: only "whose object is this?" may be asked through it.
+            if label == Word::from(cellulos::runtime::limits::IDENTIFY) && len == 0 && r.info.extra_caps() == 0 {
+                reply(0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
+            } else {
+                reply(Status::NotAllowed as Word, 0, [0; 4]);
+            }
+            return Ok(());
+        }
+        let Some(client) = self.root_clients.iter().find(|c| Word::from(c.badge) == r.badge).copied() else {
+            reply(Status::NotAllowed as Word, 0, [0; 4]);
+            return Ok(());
+        };
+        // The request, read before any invocation reuses the IPC buffer.
+        let mut msg = Message::new(label as u32);
+        msg.len = len.min(msg.words.len());
+        for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
+            *w = k.ipc.reply_word(&r.mrs, n);
+        }
+        msg.badge = client.badge;
+        let unwrapped = r.info.caps_unwrapped();
+        let badges = k.ipc.caps_or_badges;
+        let mut caps_ok = true;
+        for (i, cap) in msg.caps.iter_mut().enumerate().take(r.info.extra_caps()) {
+            // The root sets no receive slot: only caps to its own endpoint arrive (unwrapped).
+            caps_ok &= unwrapped & (1 << i) != 0;
+            *cap = Some(Cap::Unwrapped(badges[i] as Badge));
+        }
+        if !caps_ok {
+            reply(Status::CapCount as Word, 0, [0; 4]);
+            return Ok(());
+        }
+        let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
+        let book = core::mem::take(&mut self.memory_book);
+        let mut service = MemoryService {
+            server: MemoryCtx {
+                k: &mut *k,
+                vs,
+                processes: &mut self.processes,
+                keeper: &mut self.keeper,
+                pds: &self.pds,
+                budgets: &budgets,
+                clients: &self.root_clients,
+                st: &mut self.memory,
+            },
+            book,
+            root: 0,
+        };
+        // The register path first, as in a component's server loop.
+        let mut served = None;
+        if r.info.extra_caps() == 0 && len <= 4 {
+            let (mut words, mut n) = (r.mrs, len);
+            if let Some(status) = service.serve_registers(label as u32, client.badge, &mut words, &mut n) {
+                served = Some((status, n, words));
+            }
+        }
+        let mut revoked = Vec::new();
+        if served.is_none() {
+            // SAFETY: the root mapped this connection's frames read-write at `client.va` for
+            // as long as `running` lives; the client waits in its call meanwhile.
+            let shared = unsafe { core::slice::from_raw_parts_mut(client.va as *mut u8, super::SHARED_BYTES) };
+            let mut ctx = ServeCtx::new(shared, ROOT_SERVER_ID as u32);
+            service.serve(&mut ctx, &mut msg);
+            revoked = ctx.take_revoked();
+        }
+        self.memory_book = service.book;
+        for badge in revoked {
+            self.revoke_handle(k, badge)?;
+        }
+        if let Some((status, n, words)) = served {
+            reply(Word::from(status), n as Word, words);
+            return Ok(());
+        }
+        // New resources: caps to the root's endpoint with their handles' badges, minted
+        // before the reply's words go into the IPC buffer (minting uses it).
+        let mut slots = [0 as Word; 3];
+        let mut n = 0;
+        let root_ep = self.root_ep.as_ref().map(|e| e.cap);
+        for cap in msg.caps.iter().flatten() {
+            let (Cap::Endpoint { badge, .. }, Some(ep)) = (*cap, root_ep) else {
+                reply(Status::CapCount as Word, 0, [0; 4]);
+                return Ok(());
+            };
+            let slot = k.mint(ep, CapRights::WRITE_GRANT, Word::from(badge))?;
+            self.handle_caps.push((badge, slot.bits()));
+            slots[n] = slot.bits();
+            n += 1;
+        }
+        k.ipc.caps_or_badges = slots;
+        for i in 4..msg.len {
+            k.ipc.msg[i] = msg.words[i];
+        }
+        let mrs = [msg.words[0], msg.words[1], msg.words[2], msg.words[3]];
+        sel4::syscall::reply(MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word), mrs);
+        Ok(())
+    }
+
+    /// Revokes and deletes every cap the root minted with handle `badge`.
+    pub(super) fn revoke_handle(&mut self, k: &mut Kernel, badge: Badge) -> Result<(), KernelError> {
+        let (gone, kept): (Vec<_>, Vec<_>) = self.handle_caps.iter().partition(|(b, _)| *b == badge);
+        self.handle_caps = kept;
+        for (_, slot) in gone {
+            k.delete_cap(slot)?;
+        }
+        Ok(())
+    }
+
+    /// Instance `i` is going: the memory it got from the root is given back and its
+    /// handles end (their caps revoked).
+    pub(super) fn release_root_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, i: usize) -> Result<(), KernelError> {
+        let budgets: Vec<u32> = Vec::new();
+        MemoryCtx {
+            k: &mut *k,
+            vs,
+            processes: &mut self.processes,
+            keeper: &mut self.keeper,
+            pds: &self.pds,
+            budgets: &budgets,
+            clients: &self.root_clients,
+            st: &mut self.memory,
+        }
+        .release_instance(i);
+        let badges: Vec<Badge> = self.root_clients.iter().filter(|c| c.instance == i).map(|c| c.badge).collect();
+        for badge in badges {
+            for ended in self.memory_book.release_holder(badge) {
+                self.revoke_handle(k, ended)?;
+            }
+        }
+        Ok(())
+    }
+}
