@@ -217,6 +217,9 @@ fn bench(root: &Path, args: &BootArgs) -> Result<(), Error> {
         let ratio = *mean as f64 / base.max(1) as f64;
         println!("{name:<34} {mean:>10} {best:>11} {ratio:>7.2}x  {base_name}");
     }
+    for note in console.lines().map(console::clean).filter_map(|l| l.strip_prefix("BENCH-NOTE ").map(String::from)) {
+        println!("{note}");
+    }
     println!("(each ratio: mean against the baseline named, measured in the same boot)");
     Ok(())
 }

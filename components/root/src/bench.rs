@@ -120,7 +120,8 @@ pub fn run(mut k: Kernel) -> ! {
             }
         }
     }
-    // The generated stubs against raw calls: the composed bench system's client measures.
+    // The generated stubs against raw calls, and the root's servers against raw kernel
+    // operations: the composed bench system's clients measure the tracked sides.
     match crate::system::embedded() {
         Ok(Some(system)) => {
             let bad = crate::system::start(&mut k, &mut vs, &mut sup, &system).and_then(|mut running| {
@@ -145,6 +146,15 @@ pub fn run(mut k: Kernel) -> ! {
             println!("cellulos bench: {e}");
             exit(FAILURE)
         }
+    }
+    let image = crate::system::image("rawecho").unwrap_or_default();
+    if let Err(e) = crate::bench_model::run(&mut k, &mut vs, &mut sup, image) {
+        println!("cellulos bench: model: {e}");
+        exit(FAILURE)
+    }
+    if let Err(e) = crate::bench_model::extraction() {
+        println!("cellulos bench: model: {e}");
+        exit(FAILURE)
     }
     if let Err(e) = sup.destroy(&mut k) {
         println!("cellulos bench: {e}");

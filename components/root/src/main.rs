@@ -22,6 +22,8 @@ mod vspace;
 
 #[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "bench")]
+mod bench_model;
 #[cfg(not(any(feature = "tests", feature = "bench")))]
 mod demo;
 #[cfg(feature = "tests")]
@@ -34,7 +36,8 @@ use sel4_rt::println;
 pub use kernel::KernelError;
 
 const STACK_SIZE: usize = 256 * 1024;
-const HEAP_SIZE: usize = 4 << 20;
+// Room for a model of tens of thousands of nodes (the extraction benchmark builds one).
+const HEAP_SIZE: usize = 32 << 20;
 
 sel4_rt::entry!(main, STACK_SIZE);
 

@@ -3,10 +3,13 @@
 //! seL4 hands memory back only when *everything* retyped from an untyped is deleted (the
 //! next retype then starts from its beginning again). So every object gets an untyped block
 //! of exactly its size, split off by retyping a bigger free block into two halves; freeing
-//! an object frees its block, and a free block whose buddy is free too is merged back by
-//! deleting both halves' caps, which empties their parent. After any sequence of
-//! allocations and frees the free bytes, the blocks and the slots they use are back where
-//! they were.
+//! an object frees its block. Merging is lazy: a free block whose buddy is free too is
+//! merged back (deleting both halves' caps, which empties their parent) only when an
+//! allocation finds no free block big enough, or when [`UntypedAllocator::coalesce`] is
+//! asked. Eager merging made every create after a delete split the same blocks again, and
+//! seL4 zeroes an emptied untyped's used part on its next retype: a 4 KiB object then cost
+//! ten times a reused block. After `coalesce` the free bytes, the blocks and the slots they
+//! use are back where they were.
 
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
@@ -101,12 +104,18 @@ impl UntypedAllocator {
         sel4::Cap::from_bits(self.blocks[id as usize].cap)
     }
 
-    /// A block of exactly 2^`bits` bytes, split off a bigger one if needed.
+    /// A block of exactly 2^`bits` bytes, split off a bigger one if needed (merging free
+    /// buddies first when no free block is big enough).
     pub fn alloc(&mut self, ipc: &mut IpcBuffer, slots: &mut SlotAllocator, bits: u8) -> Result<BlockId, KernelError> {
         let bits = bits.max(MIN_BITS);
-        let from = (bits..=MAX_BITS)
-            .find(|b| !self.free[usize::from(*b)].is_empty())
-            .ok_or(KernelError::OutOfMemory { bits })?;
+        let find = |this: &Self| (bits..=MAX_BITS).find(|b| !this.free[usize::from(*b)].is_empty());
+        let from = match find(self) {
+            Some(from) => from,
+            None => {
+                self.coalesce(ipc, slots)?;
+                find(self).ok_or(KernelError::OutOfMemory { bits })?
+            }
+        };
         let mut id = self.free[usize::from(from)].pop_first().ok_or(KernelError::OutOfMemory { bits })?;
         while self.blocks[id as usize].bits > bits {
             match self.split(ipc, slots, id) {
@@ -166,37 +175,48 @@ impl UntypedAllocator {
         Ok((low, high))
     }
 
-    /// Frees a block whose objects have all been deleted, merging it with its buddy while
-    /// both are free.
-    pub fn free(&mut self, ipc: &mut IpcBuffer, slots: &mut SlotAllocator, id: BlockId) -> Result<(), KernelError> {
+    /// Frees a block whose objects have all been deleted (merged with its buddy later: see
+    /// the module docs).
+    pub fn free(&mut self, id: BlockId) -> Result<(), KernelError> {
         if self.blocks.get(id as usize).is_none_or(|b| b.state != State::Used) {
             return Err(KernelError::BadBlock(id));
         }
-        self.free_bytes += 1 << self.blocks[id as usize].bits;
-        let mut id = id;
-        loop {
-            let block = &self.blocks[id as usize];
-            let (parent, buddy, bits) = (block.parent, block.buddy, block.bits);
-            match (parent, buddy) {
-                (Some(parent), Some(buddy)) if self.blocks[buddy as usize].state == State::Free => {
-                    self.free[usize::from(bits)].remove(&buddy);
-                    for half in [id, buddy] {
-                        let cap = self.blocks[half as usize].cap;
-                        ipc.cnode_delete(init::CNODE, cap, 64)
-                            .map_err(|e| KernelError::Sel4("cnode_delete (merge)", e))?;
-                        slots.free(cap);
-                        self.blocks[half as usize].state = State::Gone;
-                        self.spare_ids.push(half);
-                    }
-                    self.blocks[parent as usize].state = State::Free;
-                    id = parent;
+        let bits = self.blocks[id as usize].bits;
+        self.free_bytes += 1 << bits;
+        self.blocks[id as usize].state = State::Free;
+        self.free[usize::from(bits)].insert(id);
+        Ok(())
+    }
+
+    /// Merges every free block whose buddy is free too, smallest first, so that merged
+    /// halves merge again one level up.
+    pub fn coalesce(&mut self, ipc: &mut IpcBuffer, slots: &mut SlotAllocator) -> Result<(), KernelError> {
+        for bits in MIN_BITS..MAX_BITS {
+            let level: Vec<BlockId> = self.free[usize::from(bits)].iter().copied().collect();
+            for id in level {
+                // Gone already: merged as the buddy of an earlier one.
+                if self.blocks[id as usize].state != State::Free {
+                    continue;
                 }
-                _ => {
-                    self.blocks[id as usize].state = State::Free;
-                    self.free[usize::from(bits)].insert(id);
-                    return Ok(());
+                let (Some(parent), Some(buddy)) = (self.blocks[id as usize].parent, self.blocks[id as usize].buddy)
+                else {
+                    continue;
+                };
+                if self.blocks[buddy as usize].state != State::Free {
+                    continue;
                 }
+                for half in [id, buddy] {
+                    let cap = self.blocks[half as usize].cap;
+                    ipc.cnode_delete(init::CNODE, cap, 64).map_err(|e| KernelError::Sel4("cnode_delete (merge)", e))?;
+                    slots.free(cap);
+                    self.free[usize::from(bits)].remove(&half);
+                    self.blocks[half as usize].state = State::Gone;
+                    self.spare_ids.push(half);
+                }
+                self.blocks[parent as usize].state = State::Free;
+                self.free[usize::from(bits + 1)].insert(parent);
             }
         }
+        Ok(())
     }
 }

@@ -107,7 +107,7 @@ pub fn map_and_touch(c: &mut Ctx) -> Result<(), String> {
 }
 
 /// Mixed sizes allocated and freed in another order: every byte, block and slot comes back,
-/// and the largest free block is whole again.
+/// and the largest free block is whole again (once merged: `usage` merges).
 pub fn allocator_coalesces(c: &mut Ctx) -> Result<(), String> {
     let before = c.k.usage();
     let largest = c.k.untyped.largest_free();
@@ -123,7 +123,7 @@ pub fn allocator_coalesces(c: &mut Ctx) -> Result<(), String> {
     let mut order: Vec<usize> = (0..blocks.len()).filter(|i| i % 3 == 0).collect();
     order.extend((0..blocks.len()).rev().filter(|i| i % 3 != 0));
     for i in order {
-        c.k.untyped.free(c.k.ipc, &mut c.k.slots, blocks[i]).map_err(err)?;
+        c.k.untyped.free(blocks[i]).map_err(err)?;
     }
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     ensure!(
@@ -132,6 +132,6 @@ pub fn allocator_coalesces(c: &mut Ctx) -> Result<(), String> {
         c.k.untyped.largest_free()
     );
     // Freeing twice is refused, not corrupting.
-    ensure!(c.k.untyped.free(c.k.ipc, &mut c.k.slots, blocks[0]).is_err(), "a block was freed twice");
+    ensure!(c.k.untyped.free(blocks[0]).is_err(), "a block was freed twice");
     Ok(())
 }
