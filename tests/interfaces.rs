@@ -479,6 +479,9 @@ struct Pds {
 }
 
 impl pd::PdServer for Pds {
+    fn own_pd(&mut self, _: Badge) -> Result<New<Pd>, pd::PdError> {
+        Err(pd::PdError::AlreadyHeld)
+    }
     fn create(&mut self, _: Badge, name: HString<32>) -> Result<New<Pd>, pd::PdError> {
         self.pds.push((name.to_string(), false, 0));
         Ok(New::object(self.pds.len() as u64 - 1))

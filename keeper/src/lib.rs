@@ -367,17 +367,28 @@ impl Keeper {
         self.model.remove_node(mo.0);
     }
 
+    /// A resource-directory entry: `from` may ask `to` for resources of `ty` (a REQUEST
+    /// edge; one per pair and type).
+    pub fn request(&mut self, from: PdId, to: PdId, ty: &str) -> Result<(), KeeperError> {
+        let (f, t) = (self.pd(from)?.node, self.pd(to)?.node);
+        if !self.model.out_edges_of(f, EdgeKind::Request).any(|(_, e)| e.to == t && e.request_type == ty) {
+            self.model.add_edge(osmosis::Edge::request(f, t, ty))?;
+        }
+        Ok(())
+    }
+
+    /// How many HOLD and REQUEST edges leave `pd`.
+    pub fn counts(&self, pd: PdId) -> Result<(usize, usize), KeeperError> {
+        let n = self.pd(pd)?.node;
+        Ok((self.model.out_edges_of(n, EdgeKind::Hold).count(), self.model.out_edges_of(n, EdgeKind::Request).count()))
+    }
+
     /// A connection: `client` may ask `server` for resources of each of `types` (REQUEST
     /// edges), and calls it with `badge` (which is how the server's part names it).
     pub fn connect(&mut self, client: PdId, server: PdId, badge: Badge, types: &[&str]) -> Result<(), KeeperError> {
-        let (from, to) = (self.pd(client)?.node, self.pd(server)?.node);
+        // Two connections to one server request the same: one edge each.
         for ty in types {
-            // Two connections to one server request the same: one edge.
-            let known =
-                self.model.out_edges_of(from, EdgeKind::Request).any(|(_, e)| e.to == to && e.request_type == *ty);
-            if !known {
-                self.model.add_edge(osmosis::Edge::request(from, to, ty))?;
-            }
+            self.request(client, server, ty)?;
         }
         self.connections.push(Connection { client, server, badge });
         Ok(())

@@ -79,21 +79,9 @@ pub enum MapTarget {
     Foreign(Cap),
 }
 
-/// The badge of handle slot `index`: from [`FIRST_HANDLE_BADGE`] up, apart from
-/// connection badges.
-///
-/// [`FIRST_HANDLE_BADGE`]: crate::limits::FIRST_HANDLE_BADGE
-fn badge_of(index: usize) -> Option<Badge> {
-    Badge::try_from(index)
-        .ok()?
-        .checked_add(crate::limits::FIRST_HANDLE_BADGE)
-        .filter(|b| *b <= crate::limits::MAX_BADGE)
-}
-
-/// The handle slot a badge names, if it names one.
-fn index_of(badge: Badge) -> Option<usize> {
-    usize::try_from(badge.checked_sub(crate::limits::FIRST_HANDLE_BADGE)?).ok()
-}
+/// How many handles one book may name: a server that serves several interfaces on one
+/// endpoint (the root) gives each book its own range of badges.
+pub const HANDLES_PER_BOOK: u32 = 1 << 24;
 
 /// The server's part of the model.
 #[derive(Clone, Debug, Default)]
@@ -104,12 +92,49 @@ pub struct Book {
     /// as possible, so a stale copy of a revoked capability does not soon name a new object.
     next_handle: usize,
     maps: Vec<(ObjectId, MapTarget)>,
+    /// The badge of its first handle (0: [`FIRST_HANDLE_BADGE`]).
+    ///
+    /// [`FIRST_HANDLE_BADGE`]: crate::limits::FIRST_HANDLE_BADGE
+    first_badge: Badge,
 }
 
 impl Book {
     /// An empty book.
     pub fn new() -> Book {
         Book::default()
+    }
+
+    /// An empty book whose handles' badges start at `first` (at or above
+    /// `FIRST_HANDLE_BADGE`; [`HANDLES_PER_BOOK`] of them): for a second interface served on
+    /// the same endpoint, whose handles must not pass for the first one's.
+    pub fn with_first_badge(first: Badge) -> Book {
+        Book { first_badge: first.max(crate::limits::FIRST_HANDLE_BADGE), ..Book::default() }
+    }
+
+    fn first(&self) -> Badge {
+        if self.first_badge == 0 {
+            crate::limits::FIRST_HANDLE_BADGE
+        } else {
+            self.first_badge
+        }
+    }
+
+    /// The badge of handle slot `index`: from the book's first badge up, apart from
+    /// connection badges (below `FIRST_HANDLE_BADGE`).
+    fn badge_of(&self, index: usize) -> Option<Badge> {
+        let index = Badge::try_from(index).ok().filter(|i| *i < HANDLES_PER_BOOK)?;
+        index.checked_add(self.first()).filter(|b| *b <= crate::limits::MAX_BADGE)
+    }
+
+    /// The handle slot a badge names, if it names one of this book's.
+    fn index_of(&self, badge: Badge) -> Option<usize> {
+        let index = badge.checked_sub(self.first()).filter(|i| *i < HANDLES_PER_BOOK)?;
+        usize::try_from(index).ok()
+    }
+
+    /// Whether `badge` is in this book's range of handle badges (in use or not).
+    pub fn names(&self, badge: Badge) -> bool {
+        self.index_of(badge).is_some()
     }
 
     /// Records a new object.
@@ -156,7 +181,7 @@ impl Book {
             }
         };
         self.next_handle = index + 1;
-        match badge_of(index) {
+        match self.badge_of(index) {
             Some(badge) => Ok(badge),
             None => {
                 self.handles[index] = None;
@@ -167,7 +192,7 @@ impl Book {
 
     /// The object behind `badge`, if `holder` holds it and it is a `type_name`.
     pub fn resolve(&self, badge: Badge, holder: Badge, type_name: &str) -> Result<(ObjectId, &Object), Status> {
-        let index = index_of(badge).ok_or(Status::BadHandle)?;
+        let index = self.index_of(badge).ok_or(Status::BadHandle)?;
         let (entry, id) = self.handles.get(index).and_then(Option::as_ref).ok_or(Status::BadHandle)?;
         if entry.holder != holder {
             return Err(Status::NotHolder);
@@ -185,7 +210,7 @@ impl Book {
     /// badges of every other handle that ended, whose capabilities must be revoked.
     pub fn release(&mut self, badge: Badge) -> Vec<Badge> {
         let mut ended = Vec::new();
-        let Some(index) = index_of(badge) else { return ended };
+        let Some(index) = self.index_of(badge) else { return ended };
         let Some((_, id)) = self.handles.get_mut(index).and_then(Option::take) else { return ended };
         if self.handles.iter().flatten().any(|(_, o)| *o == id) {
             return ended;
@@ -194,11 +219,12 @@ impl Book {
         while let Some(object) = gone.pop() {
             self.objects[object.0 as usize] = None;
             self.maps.retain(|(from, to)| *from != object && *to != MapTarget::Local(object));
-            for (i, slot) in self.handles.iter_mut().enumerate() {
-                if slot.as_ref().is_some_and(|(_, o)| *o == object) {
-                    *slot = None;
-                    ended.extend(badge_of(i));
-                }
+            let held: Vec<usize> = (0..self.handles.len())
+                .filter(|i| self.handles[*i].as_ref().is_some_and(|(_, o)| *o == object))
+                .collect();
+            for i in held {
+                self.handles[i] = None;
+                ended.extend(self.badge_of(i));
             }
             let contained = self.objects().filter(|(_, o)| o.space == Some(object)).map(|(i, _)| i);
             gone.extend(contained.collect::<Vec<_>>());
@@ -240,7 +266,7 @@ impl Book {
         self.handles
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| Some((badge_of(i)?, h.as_ref()?)))
+            .filter_map(|(i, h)| Some((self.badge_of(i)?, h.as_ref()?)))
             .map(|(badge, (e, o))| (badge, e.holder, *o, e.rights))
     }
 
@@ -337,7 +363,7 @@ impl Book {
     /// The name the export gives the object behind `badge` (to resolve other servers'
     /// MAP edges onto this one).
     pub fn exported_name(&self, server: &str, badge: Badge) -> Option<String> {
-        let index = index_of(badge)?;
+        let index = self.index_of(badge)?;
         let (_, id) = self.handles.get(index)?.as_ref()?;
         let o = self.object(*id)?;
         Some(match o.class {
@@ -544,7 +570,7 @@ impl crate::wire::Wire for Book {
         let n = count(r, 13, total)?;
         for _ in 0..n {
             let (badge, holder, object, rights) = <(u32, u32, u32, u8)>::decode(r)?;
-            let index = index_of(badge).ok_or(WireError::BadTag)?;
+            let index = book.index_of(badge).ok_or(WireError::BadTag)?;
             if index >= 1 << 24 {
                 return Err(WireError::Oversize);
             }

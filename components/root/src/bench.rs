@@ -125,7 +125,7 @@ pub fn run(mut k: Kernel) -> ! {
     match crate::system::embedded() {
         Ok(Some(system)) => {
             let bad = crate::system::start(&mut k, &mut vs, &mut sup, &system).and_then(|mut running| {
-                let bad = running.supervise(&mut k, &mut vs).map_err(|e| alloc::format!("{e}"))?;
+                let bad = running.supervise(&mut k, &mut vs, &mut sup).map_err(|e| alloc::format!("{e}"))?;
                 running.stop(&mut k, &mut vs, &mut sup).map_err(|e| alloc::format!("{e}"))?;
                 Ok(bad)
             });

@@ -88,6 +88,7 @@ fn spawn(
         server_id: 0,
         uses: &[],
         clients: &[],
+        start: true,
     };
     let fail = |_| KernelError::Sel4("spawn", sel4::Error::InvalidArgument);
     let t0 = rdtsc();

@@ -57,7 +57,7 @@ fn boot_system(k: &mut Kernel, system: &cellulos_system::System) -> Result<usize
     let mut vspace = VSpace::new(sel4::init::VSPACE);
     let mut sup = Supervisor::new(k).map_err(|e| alloc::format!("{e}"))?;
     let mut running = crate::system::start(k, &mut vspace, &mut sup, system)?;
-    let bad = running.supervise(k, &mut vspace).map_err(|e| alloc::format!("{e}"))?;
+    let bad = running.supervise(k, &mut vspace, &mut sup).map_err(|e| alloc::format!("{e}"))?;
     running.stop(k, &mut vspace, &mut sup).map_err(|e| alloc::format!("{e}"))?;
     sup.destroy(k).map_err(|e| alloc::format!("{e}"))?;
     let returned = k.usage() == before && vspace.table_count() == 0;

@@ -31,6 +31,9 @@ pub const SLOT_SUPERVISOR: Word = 1;
 pub const SLOT_ENDPOINT: Word = 2;
 /// Child slot of a cap to its own CNode.
 pub const SLOT_CNODE: Word = 3;
+/// Child slots from here on are the root's (supervisor caps of threads it makes in the
+/// process); the component allocates below.
+const ROOT_SLOTS: Word = (1 << CNODE_RADIX) - 32;
 /// Child slot of its first connection (what compose allocates from).
 pub const SLOT_FIRST_USE: Word = cellulos_system::FIRST_USE_SLOT as Word;
 /// The IPC buffer, right after the start page.
@@ -105,6 +108,8 @@ pub struct Spec<'a> {
     /// The badges of its clients, if it is a server (client `j`'s shared buffer is at
     /// `CLIENTS_SHARED_VA + j * SHARED_STRIDE`).
     pub clients: &'a [Word],
+    /// Whether it runs at once (else [`Process::start`] starts it).
+    pub start: bool,
 }
 
 /// A region the root mapped into a process, as the model shows it.
@@ -135,6 +140,33 @@ pub struct Process {
     shared: Vec<(sel4::Cap<Page>, Word)>,
     /// Its own memory, region by region (for the model).
     pub regions: Vec<Region>,
+    /// The root's slots in its CSpace that hold threads' supervisor caps.
+    thread_slots: Vec<Word>,
+}
+
+/// A thread the root made in a process ([`Process::spawn_thread`]).
+pub struct Thread {
+    /// The badge its faults and exit arrive with at the supervisor.
+    pub badge: Word,
+    tcb: Object<Tcb>,
+    frames: Vec<(Object<Page>, Word)>,
+    slot: Word,
+}
+
+impl Thread {
+    /// Lets it run.
+    pub fn start(&self, k: &mut Kernel) -> Result<(), KernelError> {
+        k.ipc.tcb_resume(self.tcb.cap).map_err(|e| KernelError::Sel4("tcb_resume", e))
+    }
+
+    /// Its IPC buffer page and its stack, as (address, pages, kind, physical address of the
+    /// first frame) regions for the model.
+    pub fn regions(&self, k: &mut Kernel) -> [(Word, u64, &'static str, Word); 2] {
+        let mut at =
+            |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.ipc.page_get_address(f.cap).unwrap_or(0)));
+        let ((ipc, ipc_paddr), (stack, stack_paddr)) = (at(0), at(1));
+        [(ipc, 1, "IPC_BUF", ipc_paddr), (stack, self.frames.len().saturating_sub(1) as u64, "STACK", stack_paddr)]
+    }
 }
 
 /// Copies the contents of frame `from` into frame `to` through two scratch pages of the
@@ -217,6 +249,7 @@ impl Process {
             frames: Vec::new(),
             shared: Vec::new(),
             regions: Vec::new(),
+            thread_slots: Vec::new(),
         };
         match p.build(k, root_vs, sup, spec, &elf) {
             Ok(()) => Ok(p),
@@ -337,7 +370,7 @@ impl Process {
             server_id: spec.server_id,
             cnode: SLOT_CNODE,
             cnode_bits: Word::from(CNODE_RADIX),
-            free_slots: [first_free, 1 << CNODE_RADIX],
+            free_slots: [first_free, ROOT_SLOTS],
             use_count: spec.uses.len() as u64,
             uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0, shared_va: 0 }; start::MAX_USES],
             client_count: spec.clients.len() as u64,
@@ -408,7 +441,105 @@ impl Process {
             rdi: START_INFO_VA,
             ..UserContext::default()
         };
-        sel("tcb_write_registers", k.ipc.tcb_write_registers(tcb, true, 0, UserContext::WORDS as Word, &regs))
+        sel("tcb_write_registers", k.ipc.tcb_write_registers(tcb, spec.start, 0, UserContext::WORDS as Word, &regs))
+    }
+
+    /// Starts a process spawned with `start: false`.
+    pub fn start(&self, k: &mut Kernel) -> Result<(), KernelError> {
+        k.ipc.tcb_resume(self.tcb.cap).map_err(|e| KernelError::Sel4("tcb_resume", e))
+    }
+
+    /// A new thread in this process (its address space and CSpace): an IPC buffer page at
+    /// `va`, an unmapped guard page, then `stack_pages` of stack; its fault endpoint a new
+    /// badged supervisor cap in one of the root's slots of the process's CSpace. Suspended
+    /// until [`Thread::start`]; it begins at `entry` with `arg` in rdi, that supervisor slot
+    /// in rsi (to exit through) and its IPC buffer's address in rdx.
+    #[allow(clippy::too_many_arguments)]
+    pub fn spawn_thread(
+        &mut self,
+        k: &mut Kernel,
+        root_vs: &mut VSpace,
+        sup: &mut Supervisor,
+        entry: Word,
+        arg: Word,
+        stack_pages: usize,
+        priority: u8,
+        va: Word,
+    ) -> Result<Thread, KernelError> {
+        let slot =
+            (ROOT_SLOTS..1 << CNODE_RADIX).find(|s| !self.thread_slots.contains(s)).ok_or(KernelError::OutOfSlots)?;
+        let mut t = Thread { badge: sup.next_badge(), tcb: k.create::<Tcb>()?, frames: Vec::new(), slot };
+        match self.build_thread(k, root_vs, sup, &mut t, (entry, arg), stack_pages, priority, va) {
+            Ok(()) => {
+                self.thread_slots.push(slot);
+                Ok(t)
+            }
+            Err(e) => {
+                let _ = self.delete_thread(k, t);
+                Err(e)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build_thread(
+        &mut self,
+        k: &mut Kernel,
+        root_vs: &mut VSpace,
+        sup: &Supervisor,
+        t: &mut Thread,
+        (entry, arg): (Word, Word),
+        stack_pages: usize,
+        priority: u8,
+        va: Word,
+    ) -> Result<(), KernelError> {
+        let sel = |op| move |e| KernelError::Sel4(op, e);
+        let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
+        k.ipc
+            .cnode_mint(cnode, t.slot, depth, init::CNODE, sup.endpoint().bits(), 64, CapRights::WRITE_GRANT, t.badge)
+            .map_err(sel("cnode_mint (thread supervisor)"))?;
+        let stack_bottom = va + 2 * 4096;
+        let mut vas = alloc::vec![va];
+        vas.extend((0..stack_pages as Word).map(|n| stack_bottom + n * 4096));
+        for at in vas {
+            let frame = k.create::<Page>()?;
+            fill(k, root_vs, frame.cap, |_| {})?;
+            if let Err(e) = self.vspace.map(k, frame.cap, at, CapRights::READ_WRITE) {
+                k.destroy(frame)?;
+                return Err(e);
+            }
+            t.frames.push((frame, at));
+        }
+        let ipc_frame = t.frames.first().map(|(f, _)| f.cap).ok_or(KernelError::OutOfSlots)?;
+        let tcb = t.tcb.cap;
+        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        k.ipc.tcb_set_space(tcb, t.slot, cnode, guard, self.pml4.cap.cast(), 0).map_err(sel("tcb_set_space"))?;
+        k.ipc.tcb_set_ipc_buffer(tcb, va, ipc_frame.cast()).map_err(sel("tcb_set_ipc_buffer"))?;
+        k.ipc.tcb_set_priority(tcb, priority).map_err(sel("tcb_set_priority"))?;
+        let regs = UserContext {
+            rip: entry,
+            rsp: stack_bottom + stack_pages as Word * 4096 - 8,
+            rflags: 0x202,
+            rdi: arg,
+            rsi: t.slot,
+            rdx: va,
+            ..UserContext::default()
+        };
+        k.ipc.tcb_write_registers(tcb, false, 0, UserContext::WORDS as Word, &regs).map_err(sel("tcb_write_registers"))
+    }
+
+    /// Stops and deletes a thread of this process, unmapping its pages.
+    pub fn delete_thread(&mut self, k: &mut Kernel, t: Thread) -> Result<(), KernelError> {
+        k.destroy(t.tcb)?;
+        for (frame, at) in t.frames {
+            self.vspace.unmap(k, frame.cap, at)?;
+            k.destroy(frame)?;
+        }
+        k.ipc
+            .cnode_delete(self.cnode.cap, t.slot, CNODE_RADIX)
+            .map_err(|e| KernelError::Sel4("cnode_delete (thread)", e))?;
+        self.thread_slots.retain(|s| *s != t.slot);
+        Ok(())
     }
 
     /// Maps copies of `frames` (a connection's shared buffer, owned by the caller) from `va`.

@@ -40,10 +40,11 @@ const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 mod cleanup;
 mod extraction;
 mod memory;
+mod pds;
 mod serve;
 mod supervise;
 
-use serve::RootClient;
+use serve::{RootClient, RootService};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/system.rs"));
@@ -97,6 +98,9 @@ pub struct Running {
     /// The root's memory server: its handles (the generated part) and its state.
     memory_book: Book,
     memory: memory::MemoryState,
+    /// The root's PD server: its handles (badges after the memory server's) and its state.
+    pd_book: Book,
+    pd_state: pds::PdState,
     /// Caps the root minted for its handles: (badge, slot).
     handle_caps: Vec<(Badge, Word)>,
     /// Every model extracted, in order (for the in-system tests to check).
@@ -121,6 +125,10 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         root_clients: Vec::new(),
         memory_book: Book::new(),
         memory: memory::MemoryState::default(),
+        pd_book: Book::with_first_badge(
+            cellulos::runtime::limits::FIRST_HANDLE_BADGE + cellulos::runtime::server::HANDLES_PER_BOOK,
+        ),
+        pd_state: pds::PdState::default(),
         handle_caps: Vec::new(),
         extracted: false,
         failures: 0,
@@ -183,7 +191,7 @@ fn start_into(
         for u in &inst.uses {
             let ep = if u.server == ROOT_SERVER {
                 // The root serves this one itself, on its own endpoint.
-                if u.interface_id != cellulos::interfaces::memory::INTERFACE_ID {
+                if RootService::of(u.interface_id).is_none() {
                     return Err(alloc::format!(
                         "{}: the root does not serve `{}` (this version)",
                         inst.name,
@@ -219,6 +227,7 @@ fn start_into(
             server_id: if inst.provides.is_some() { i as Word + 1 } else { 0 },
             uses: &uses,
             clients: &clients,
+            start: true,
         };
         let mut p = Process::spawn(k, vs, sup, &spec).map_err(|e| alloc::format!("{}: {e}", inst.name))?;
         let modelled = model_process(running, &p, inst);
@@ -243,15 +252,21 @@ fn start_into(
     Ok(())
 }
 
-/// Adds a new process to the model: its PD and its regions; a server's id and root badge.
-fn model_process(running: &mut Running, p: &Process, inst: &cellulos_system::Instance) -> Result<(), String> {
-    let fail = |e: cellulos_keeper::KeeperError| alloc::format!("{}: model: {e}", inst.name);
-    let pd = running.keeper.add_pd(&inst.name).map_err(fail)?;
+/// A new process in the model: its PD named `name` and its regions.
+fn model_regions(keeper: &mut Keeper, name: &str, p: &Process) -> Result<PdId, cellulos_keeper::KeeperError> {
+    let pd = keeper.add_pd(name)?;
     for r in &p.regions {
         let perms = if r.write { Perms::READ | Perms::WRITE } else { Perms::READ | Perms::EXECUTE };
         let region = Region { va: r.va, pages: r.pages, kind: r.kind, perms };
-        running.keeper.add_region(pd, &region, r.paddr).map_err(fail)?;
+        keeper.add_region(pd, &region, r.paddr)?;
     }
+    Ok(pd)
+}
+
+/// Adds a new process to the model: its PD and its regions; a server's id and root badge.
+fn model_process(running: &mut Running, p: &Process, inst: &cellulos_system::Instance) -> Result<(), String> {
+    let fail = |e: cellulos_keeper::KeeperError| alloc::format!("{}: model: {e}", inst.name);
+    let pd = model_regions(&mut running.keeper, &inst.name, p).map_err(fail)?;
     if let Some(provided) = &inst.provides {
         let server_id = running.pds.len() as u32 + 1;
         running.keeper.set_server(pd, server_id, provided.root_badge).map_err(fail)?;
@@ -352,10 +367,12 @@ fn share_buffers(
             // A connection to the root: its other end is mapped in the root.
             let root_va = ROOT_CLIENTS_VA + running.root_clients.len() as Word * SHARED_STRIDE;
             map_in_root(running, k, vs, &frames, root_va).map_err(fail)?;
-            running.root_clients.push(RootClient { badge: u.badge, instance: i, va: root_va });
+            let service =
+                RootService::of(u.interface_id).ok_or_else(|| alloc::format!("{}: not a root service", u.name))?;
+            running.root_clients.push(RootClient { badge: u.badge, instance: i, va: root_va, service });
             let client = running.pds[i];
             running.keeper.share_region(client, &buffer_region(client_va), mo).map_err(model)?;
-            let types: Vec<&str> = cellulos::interfaces::memory::TYPES.iter().map(|(r, _)| *r).collect();
+            let types: Vec<&str> = service.requests().to_vec();
             running.keeper.connect(client, cellulos_keeper::ROOT, u.badge, &types).map_err(model)?;
             continue;
         }
@@ -390,6 +407,9 @@ impl Running {
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
+        }
+        for key in self.pd_state.all() {
+            pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
         }
         for i in 0..self.processes.len() {
             self.release_root_holds(k, vs, i)?;

@@ -1,22 +1,56 @@
-//! The root's own servers on its endpoint (idl/memory.idl for now): a call from a
-//! component's connection to `root` is decoded, dispatched through the generated service
-//! (which checks every handle and keeps the handles), and answered, as a component's server
-//! loop does; new resources go back as caps to the root's endpoint with the handle's badge.
+//! The root's own servers on its endpoint (idl/memory.idl and idl/pd.idl): a call from a
+//! component's connection to `root` is decoded, dispatched through the generated service of
+//! the connection's interface (which checks every handle and keeps the handles), and
+//! answered, as a component's server loop does; new resources go back as caps to the root's
+//! endpoint with the handle's badge (each service's handles have badges of their own).
 
 use alloc::vec::Vec;
 
 use cellulos::interfaces::memory::MemoryService;
+use cellulos::interfaces::pd::PdService;
 use cellulos::runtime::server::{Serve, ServeCtx};
 use cellulos::runtime::{Badge, Cap, Message, Status};
 use sel4::{CapRights, MessageInfo, Word};
 
 use super::memory::MemoryCtx;
+use super::pds::{self, PdCtx};
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
+use crate::thread::Supervisor;
 use crate::vspace::VSpace;
 
-/// A component's connection to the root: its badge, which instance, and where the root
-/// maps the connection's shared buffer.
+/// An interface the root serves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RootService {
+    /// idl/memory.idl.
+    Memory,
+    /// idl/pd.idl.
+    Pd,
+}
+
+impl RootService {
+    /// The service of an interface id, if the root serves it.
+    pub fn of(interface_id: u64) -> Option<RootService> {
+        if interface_id == cellulos::interfaces::memory::INTERFACE_ID {
+            Some(RootService::Memory)
+        } else if interface_id == cellulos::interfaces::pd::INTERFACE_ID {
+            Some(RootService::Pd)
+        } else {
+            None
+        }
+    }
+
+    /// The resource types a connection to it may request (its REQUEST edges).
+    pub fn requests(self) -> &'static [&'static str] {
+        match self {
+            RootService::Memory => &["VMR", "MO"],
+            RootService::Pd => &["PD"],
+        }
+    }
+}
+
+/// A component's connection to the root: its badge, which instance, where the root maps the
+/// connection's shared buffer, and which service it reaches.
 #[derive(Clone, Copy, Debug)]
 pub struct RootClient {
     /// The badge its calls carry.
@@ -25,6 +59,34 @@ pub struct RootClient {
     pub instance: usize,
     /// The shared buffer, in the root.
     pub va: Word,
+    /// The interface.
+    pub service: RootService,
+}
+
+/// What one dispatch did: a register-path answer (status, length, words), if it took that
+/// path, and the handles it revoked.
+type Dispatched = (Option<(u32, usize, [u64; 4])>, Vec<Badge>);
+
+/// Serves request `msg` (label, length and the registers' words in `r`) on `service`.
+fn dispatch<S: Serve>(
+    service: &mut S,
+    r: &sel4::syscall::Received,
+    msg: &mut Message,
+    client: &RootClient,
+) -> Dispatched {
+    let (label, len) = (r.info.label(), r.info.length());
+    if r.info.extra_caps() == 0 && len <= 4 {
+        let (mut words, mut n) = (r.mrs, len);
+        if let Some(status) = service.serve_registers(label as u32, client.badge, &mut words, &mut n) {
+            return (Some((status, n, words)), Vec::new());
+        }
+    }
+    // SAFETY: the root mapped this connection's frames read-write at `client.va` for as long
+    // as `running` lives; the client waits in its call meanwhile.
+    let shared = unsafe { core::slice::from_raw_parts_mut(client.va as *mut u8, super::SHARED_BYTES) };
+    let mut ctx = ServeCtx::new(shared, ROOT_SERVER_ID as u32);
+    service.serve(&mut ctx, msg);
+    (None, ctx.take_revoked())
 }
 
 /// The server id the root answers `IDENTIFY` with (components' servers are 1, 2, ...).
@@ -42,6 +104,7 @@ impl Running {
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
+        sup: &mut Supervisor,
         r: &sel4::syscall::Received,
     ) -> Result<(), KernelError> {
         let reply =
@@ -79,40 +142,49 @@ impl Running {
             reply(Status::CapCount as Word, 0, [0; 4]);
             return Ok(());
         }
-        let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
-        let book = core::mem::take(&mut self.memory_book);
-        let mut service = MemoryService {
-            server: MemoryCtx {
-                k: &mut *k,
-                vs,
-                processes: &mut self.processes,
-                keeper: &mut self.keeper,
-                pds: &self.pds,
-                budgets: &budgets,
-                clients: &self.root_clients,
-                st: &mut self.memory,
-            },
-            book,
-            root: 0,
-        };
-        // The register path first, as in a component's server loop.
-        let mut served = None;
-        if r.info.extra_caps() == 0 && len <= 4 {
-            let (mut words, mut n) = (r.mrs, len);
-            if let Some(status) = service.serve_registers(label as u32, client.badge, &mut words, &mut n) {
-                served = Some((status, n, words));
+        let (served, revoked) = match client.service {
+            RootService::Memory => {
+                let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
+                let mut service = MemoryService {
+                    server: MemoryCtx {
+                        k: &mut *k,
+                        vs,
+                        processes: &mut self.processes,
+                        keeper: &mut self.keeper,
+                        pds: &self.pds,
+                        budgets: &budgets,
+                        clients: &self.root_clients,
+                        st: &mut self.memory,
+                    },
+                    book: core::mem::take(&mut self.memory_book),
+                    root: 0,
+                };
+                let done = dispatch(&mut service, r, &mut msg, &client);
+                self.memory_book = service.book;
+                done
             }
-        }
-        let mut revoked = Vec::new();
-        if served.is_none() {
-            // SAFETY: the root mapped this connection's frames read-write at `client.va` for
-            // as long as `running` lives; the client waits in its call meanwhile.
-            let shared = unsafe { core::slice::from_raw_parts_mut(client.va as *mut u8, super::SHARED_BYTES) };
-            let mut ctx = ServeCtx::new(shared, ROOT_SERVER_ID as u32);
-            service.serve(&mut ctx, &mut msg);
-            revoked = ctx.take_revoked();
-        }
-        self.memory_book = service.book;
+            RootService::Pd => {
+                let priorities: Vec<u8> = self.system.instances.iter().map(|i| i.priority).collect();
+                let mut service = PdService {
+                    server: PdCtx {
+                        k: &mut *k,
+                        vs,
+                        sup,
+                        processes: &mut self.processes,
+                        keeper: &mut self.keeper,
+                        pds: &self.pds,
+                        priorities: &priorities,
+                        clients: &self.root_clients,
+                        st: &mut self.pd_state,
+                    },
+                    book: core::mem::take(&mut self.pd_book),
+                    root: 0,
+                };
+                let done = dispatch(&mut service, r, &mut msg, &client);
+                self.pd_book = service.book;
+                done
+            }
+        };
         for badge in revoked {
             self.revoke_handle(k, badge)?;
         }
@@ -154,8 +226,8 @@ impl Running {
         Ok(())
     }
 
-    /// Instance `i` is going: the memory it got from the root is given back and its
-    /// handles end (their caps revoked).
+    /// Instance `i` is going: the PDs it made and its threads end, the memory it got from
+    /// the root is given back, and its handles end (their caps revoked).
     pub(super) fn release_root_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, i: usize) -> Result<(), KernelError> {
         let budgets: Vec<u32> = Vec::new();
         MemoryCtx {
@@ -169,10 +241,17 @@ impl Running {
             st: &mut self.memory,
         }
         .release_instance(i);
-        let badges: Vec<Badge> = self.root_clients.iter().filter(|c| c.instance == i).map(|c| c.badge).collect();
-        for badge in badges {
-            for ended in self.memory_book.release_holder(badge) {
-                self.revoke_handle(k, ended)?;
+        for key in self.pd_state.of_instance(i) {
+            pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
+        }
+        let clients: Vec<RootClient> = self.root_clients.iter().filter(|c| c.instance == i).copied().collect();
+        for c in clients {
+            let ended = match c.service {
+                RootService::Memory => self.memory_book.release_holder(c.badge),
+                RootService::Pd => self.pd_book.release_holder(c.badge),
+            };
+            for badge in ended {
+                self.revoke_handle(k, badge)?;
             }
         }
         Ok(())

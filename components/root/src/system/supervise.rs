@@ -12,7 +12,7 @@ use sel4_rt::start::EXTRACT_LABEL;
 
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
-use crate::thread::{ended, Ended};
+use crate::thread::{ended, Ended, Supervisor};
 use crate::vspace::VSpace;
 
 /// The label of "a PD ended" on the root's endpoint.
@@ -85,8 +85,8 @@ impl Running {
     /// exit, a termination, or a server that ended while serving), and failed extractions
     /// and cleanups.
     #[cfg_attr(feature = "tests", allow(dead_code))]
-    pub fn supervise(&mut self, k: &mut Kernel, vs: &mut VSpace) -> Result<usize, KernelError> {
-        let ends = self.supervise_ends(k, vs)?;
+    pub fn supervise(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) -> Result<usize, KernelError> {
+        let ends = self.supervise_ends(k, vs, sup)?;
         let bad = ends.iter().filter(|(_, end, server)| *server || *end != Ended::Exited(0)).count();
         Ok(bad + self.failures)
     }
@@ -98,13 +98,14 @@ impl Running {
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
+        sup: &mut Supervisor,
     ) -> Result<Vec<(String, Ended, bool)>, KernelError> {
         let mut ends = Vec::new();
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, how) = match self.next_event(k) {
                 Event::Ended(badge, how) => (badge, how),
                 Event::Call(r) => {
-                    self.serve_root_call(k, vs, &r)?;
+                    self.serve_root_call(k, vs, sup, &r)?;
                     continue;
                 }
                 Event::Extract(badge) => {
@@ -118,8 +119,16 @@ impl Running {
                 }
             };
             let Some(i) = self.index_of(badge) else {
-                sel4_rt::println!("cellulos root: a message from unknown badge {badge}: {how:?}");
                 answer(0);
+                // A PD made at run time (the pd server's): it ends, with its part of the model.
+                match self.pd_state.by_badge(badge) {
+                    Some(key) => {
+                        let name = String::from(self.pd_state.name(key));
+                        sel4_rt::println!("cellulos root: {name} (made at run time) ended: {how:?}");
+                        super::pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
+                    }
+                    None => sel4_rt::println!("cellulos root: a message from unknown badge {badge}: {how:?}"),
+                }
                 continue;
             };
             answer(0);

@@ -44,7 +44,7 @@ const TRANSPORT: &[&str] = &["counter", "greeter", "probe", "faulty", "intruder"
 fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let model = running.models.pop();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
@@ -130,6 +130,7 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
             server_id: 0,
             uses: &[],
             clients: &[],
+            start: true,
         };
         match Process::spawn(&mut c.k, &mut c.vspace, &mut c.sup, &spec) {
             Err(ProcessError::Image(why)) => sel4_rt::println!("  {what}: refused: {why}"),
@@ -152,7 +153,7 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
 fn crash(c: &mut Ctx, policy: &str, expect: [(&str, Option<Ended>); 3]) -> Result<(), String> {
     let system = subsystem(&["crashy", "relay", "victim", "downstream"], policy)?;
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let failures = running.failures();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
@@ -203,7 +204,7 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
     let system = subsystem(&["memtest"], "recursive-pd")?;
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace).map_err(err)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
@@ -231,5 +232,46 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
         ensure!(mo.len() == 1 && a.node(mo[0]).int("pages") == Some(4), "region {} maps {mo:?}", a.node(v).id);
         ensure!(a.in_edges_of(mo[0], EdgeKind::Hold).any(|(_, e)| e.from == pd), "memtest does not hold its memory");
     }
+    Ok(())
+}
+
+/// The root's PD server, driven by the spawner client: a thread of itself and a process
+/// made at run time. In the snapshot it asked for, the thread reaches exactly the memory of
+/// its process (RSI 1 for regions and memory objects) and the process none of it (RSI 0):
+/// what OSmosis predicts for a thread and a process; each has a CPU of its own.
+pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::query::rsi;
+    use osmosis::{EdgeKind, NodeKind};
+    let system = subsystem(&["spawner"], "recursive-pd")?;
+    let before = c.k.usage();
+    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let models = core::mem::take(&mut running.models);
+    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
+    let end = ends.iter().find(|(n, _, _)| n == "spawner").map(|(_, e, _)| *e);
+    ensure!(end == Some(Ended::Exited(0)), "spawner: {end:?} (its exit code counts its failed checks)");
+    let m = models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
+    let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
+    let parent = pd("spawner").ok_or("no spawner")?;
+    let thread = pd("spawner.worker").ok_or("no thread")?;
+    let child = pd("spawner.child").ok_or("no process")?;
+    for ty in ["VMR", "MO"] {
+        let (t, p) = (rsi(m, parent, thread, ty), rsi(m, parent, child, ty));
+        ensure!(t.value() == Some(1.0), "{ty}: thread {t:?}, expected RSI 1");
+        ensure!(p.shared == 0 && p.union > 0, "{ty}: process {p:?}, expected RSI 0");
+    }
+    ensure!(rsi(m, parent, thread, "VCPU").shared == 0, "the thread has a CPU of its own");
+    let requests: Vec<_> =
+        m.out_edges_of(child, EdgeKind::Request).map(|(_, e)| (e.to, e.request_type.as_str())).collect();
+    ensure!(requests == [(parent, "PD")], "the process's requests: {requests:?}");
+    // Both ended with the spawner's terminate; nothing of them is left in its second snapshot.
+    ensure!(models.len() == 2, "{} snapshots, expected 2", models.len());
+    let last = &models[1];
+    ensure!(
+        last.nodes_of(NodeKind::Pd).all(|(_, n)| !n.name.starts_with("spawner.")),
+        "a PD made at run time outlived its terminate"
+    );
     Ok(())
 }

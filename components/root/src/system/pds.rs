@@ -1,0 +1,385 @@
+//! The root's `pd` server (idl/pd.idl): the generic PD API. A component makes PDs at run
+//! time: a **process** (a new address space from an embedded component image) or a
+//! **thread** (a new CPU in the address space of a PD it holds: itself or a process it
+//! made), starts them, gives them resource-directory entries (REQUEST edges), asks how
+//! they are, and terminates them. The generated service checks the handles; this is the
+//! logic, and it keeps the root's part of the model in step (a thread holds its process's
+//! address space and regions, so the two reach the same memory).
+//!
+//! Not served yet: `share_region`, `share_directory`, `link` and `dump_model` answer
+//! `NotAllowed`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cellulos::interfaces::pd::{
+    resources::VMR, ModelSummary, PdError, PdInfo, PdServer, ProcessConfig, Sharing, ThreadConfig,
+};
+use cellulos::runtime::heapless::String as HString;
+use cellulos::runtime::server::{Foreign, Held, New, Pd};
+use cellulos::runtime::Badge;
+use cellulos_keeper::{Keeper, PdId, Region};
+use osmosis::Perms;
+use sel4::Word;
+
+use super::serve::RootClient;
+use crate::kernel::{Kernel, KernelError};
+use crate::process::{Process, ProcessError, Spec, Thread};
+use crate::thread::Supervisor;
+use crate::vspace::VSpace;
+
+/// Where threads' IPC buffers and stacks go in the address space they run in: a window per
+/// PD made (far from the image, the stack and the memory server's window).
+const THREAD_WINDOWS: Word = 0x3_0000_0000;
+const THREAD_WINDOW: Word = 0x100_0000;
+/// The most stack pages a thread may ask for.
+const MAX_THREAD_STACK: u32 = 64;
+
+/// What a PD made at run time runs as.
+pub enum Runnable {
+    /// A process of its own.
+    Process(Process),
+    /// A thread in the address space of `parent`.
+    Thread { parent: Parent, thread: Thread },
+}
+
+/// Whose address space a thread runs in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Parent {
+    /// A component of the composition (its instance).
+    Instance(usize),
+    /// A process made at run time (its entry).
+    Made(usize),
+}
+
+/// A PD the server knows.
+pub struct Entry {
+    name: String,
+    /// The instance that made it (or whose own PD it is).
+    holder: usize,
+    /// A component's own PD (its instance).
+    own: Option<usize>,
+    runnable: Option<Runnable>,
+    /// Its PD in the root's model, once configured.
+    model: Option<PdId>,
+    started: bool,
+    faulted: bool,
+}
+
+/// The server's state (the root keeps it between calls).
+#[derive(Default)]
+pub struct PdState {
+    entries: Vec<Option<Entry>>,
+}
+
+/// What a call may touch, borrowed from the running system for one call.
+pub struct PdCtx<'a> {
+    pub k: &'a mut Kernel,
+    pub vs: &'a mut VSpace,
+    pub sup: &'a mut Supervisor,
+    pub processes: &'a mut [(String, Option<Process>, bool)],
+    pub keeper: &'a mut Keeper,
+    pub pds: &'a [PdId],
+    pub priorities: &'a [u8],
+    pub clients: &'a [RootClient],
+    pub st: &'a mut PdState,
+}
+
+impl PdCtx<'_> {
+    fn caller(&self, badge: Badge) -> Result<usize, PdError> {
+        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(PdError::NotAllowed)
+    }
+
+    fn entry(&mut self, key: u64) -> Result<&mut Entry, PdError> {
+        self.st.entries.get_mut(key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)
+    }
+
+    /// The model PD of an entry (a component's own, or one configured).
+    fn model_pd(&self, key: u64) -> Result<PdId, PdError> {
+        let e = self.st.entries.get(key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+        match e.own {
+            Some(i) => self.pds.get(i).copied().ok_or(PdError::NotConfigured),
+            None => e.model.ok_or(PdError::NotConfigured),
+        }
+    }
+
+    /// Refuses a priority above the caller's own (its maximum controlled priority).
+    fn check_priority(&self, caller: usize, priority: u8) -> Result<(), PdError> {
+        match self.priorities.get(caller) {
+            Some(max) if priority <= *max && priority > 0 => Ok(()),
+            _ => Err(PdError::NotAllowed),
+        }
+    }
+
+    /// An entry that is no component's own and not configured yet.
+    fn unconfigured(&mut self, key: u64) -> Result<&mut Entry, PdError> {
+        let e = self.entry(key)?;
+        if e.own.is_some() {
+            return Err(PdError::NotAllowed);
+        }
+        if e.runnable.is_some() {
+            return Err(PdError::AlreadyConfigured);
+        }
+        Ok(e)
+    }
+}
+
+impl PdServer for PdCtx<'_> {
+    fn own_pd(&mut self, caller: Badge) -> Result<New<Pd>, PdError> {
+        let i = self.caller(caller)?;
+        if self.st.entries.iter().flatten().any(|e| e.own == Some(i)) {
+            return Err(PdError::AlreadyHeld);
+        }
+        let name = self.processes.get(i).map(|(n, _, _)| n.clone()).unwrap_or_default();
+        let entry = Entry { name, holder: i, own: Some(i), runnable: None, model: None, started: true, faulted: false };
+        self.st.entries.push(Some(entry));
+        Ok(New::object(self.st.entries.len() as u64 - 1))
+    }
+
+    fn create(&mut self, caller: Badge, name: HString<32>) -> Result<New<Pd>, PdError> {
+        let holder = self.caller(caller)?;
+        let entry = Entry {
+            name: String::from(name.as_str()),
+            holder,
+            own: None,
+            runnable: None,
+            model: None,
+            started: false,
+            faulted: false,
+        };
+        self.st.entries.push(Some(entry));
+        Ok(New::object(self.st.entries.len() as u64 - 1))
+    }
+
+    fn configure_process(&mut self, caller: Badge, target: Held<Pd>, config: ProcessConfig) -> Result<(), PdError> {
+        let i = self.caller(caller)?;
+        self.check_priority(i, config.priority)?;
+        let name = self.unconfigured(target.key)?.name.clone();
+        let image = super::image(config.image.as_str()).ok_or(PdError::BadImage)?;
+        if config.stack_pages == 0 || config.stack_pages > 256 {
+            return Err(PdError::NoMemory);
+        }
+        let spec = Spec {
+            name: &name,
+            image,
+            priority: config.priority,
+            stack_pages: config.stack_pages as usize,
+            provides: None,
+            server_id: 0,
+            uses: &[],
+            clients: &[],
+            start: false,
+        };
+        let p = Process::spawn(self.k, self.vs, self.sup, &spec).map_err(|e| match e {
+            ProcessError::Image(_) => PdError::BadImage,
+            _ => PdError::NoMemory,
+        })?;
+        let model = match super::model_regions(self.keeper, &name, &p) {
+            Ok(pd) => pd,
+            Err(_) => {
+                let _ = p.delete(self.k);
+                return Err(PdError::NoMemory);
+            }
+        };
+        let e = self.entry(target.key)?;
+        (e.runnable, e.model) = (Some(Runnable::Process(p)), Some(model));
+        Ok(())
+    }
+
+    fn configure_thread(
+        &mut self,
+        caller: Badge,
+        target: Held<Pd>,
+        parent: Held<Pd>,
+        config: ThreadConfig,
+    ) -> Result<(), PdError> {
+        let i = self.caller(caller)?;
+        self.check_priority(i, config.priority)?;
+        if config.stack_pages == 0 || config.stack_pages > MAX_THREAD_STACK {
+            return Err(PdError::NoMemory);
+        }
+        let name = self.unconfigured(target.key)?.name.clone();
+        let (of, parent_pd) = {
+            let e = self.st.entries.get(parent.key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+            match (&e.own, &e.runnable) {
+                (Some(inst), _) => (Parent::Instance(*inst), self.model_pd(parent.key)?),
+                (None, Some(Runnable::Process(_))) => (Parent::Made(parent.key as usize), self.model_pd(parent.key)?),
+                _ => return Err(PdError::NotConfigured),
+            }
+        };
+        let va = THREAD_WINDOWS + target.key * THREAD_WINDOW;
+        let (k, vs, sup) = (&mut *self.k, &mut *self.vs, &mut *self.sup);
+        let process = match of {
+            Parent::Instance(inst) => self.processes.get_mut(inst).and_then(|(_, p, _)| p.as_mut()),
+            Parent::Made(key) => match self.st.entries.get_mut(key).and_then(Option::as_mut) {
+                Some(Entry { runnable: Some(Runnable::Process(p)), .. }) => Some(p),
+                _ => None,
+            },
+        }
+        .ok_or(PdError::NotConfigured)?;
+        let (entry, arg) = (config.entry, config.arg);
+        let thread = process
+            .spawn_thread(k, vs, sup, entry, arg, config.stack_pages as usize, config.priority, va)
+            .map_err(|_| PdError::NoMemory)?;
+        let regions = thread.regions(k);
+        let model = self.keeper.add_thread(parent_pd, &name).map_err(|_| PdError::NoMemory);
+        let model = model.and_then(|pd| {
+            for (va, pages, kind, paddr) in regions {
+                let region = Region { va, pages, kind, perms: Perms::READ | Perms::WRITE };
+                self.keeper.add_region(pd, &region, paddr).map_err(|_| PdError::NoMemory)?;
+            }
+            Ok(pd)
+        });
+        let model = match model {
+            Ok(pd) => pd,
+            Err(e) => {
+                let _ = process.delete_thread(self.k, thread);
+                return Err(e);
+            }
+        };
+        let e = self.entry(target.key)?;
+        (e.runnable, e.model) = (Some(Runnable::Thread { parent: of, thread }), Some(model));
+        Ok(())
+    }
+
+    fn share_region(&mut self, _: Badge, _: Held<Pd>, _: Foreign<VMR>, _: Sharing) -> Result<(), PdError> {
+        Err(PdError::NotAllowed)
+    }
+
+    fn add_request(
+        &mut self,
+        _caller: Badge,
+        target: Held<Pd>,
+        server: Held<Pd>,
+        resource_type: HString<32>,
+    ) -> Result<(), PdError> {
+        let (from, to) = (self.model_pd(target.key)?, self.model_pd(server.key)?);
+        self.keeper.request(from, to, resource_type.as_str()).map_err(|_| PdError::NotAllowed)
+    }
+
+    fn share_directory(&mut self, _: Badge, _: Held<Pd>) -> Result<(), PdError> {
+        Err(PdError::NotAllowed)
+    }
+
+    fn link(&mut self, _: Badge, _: Held<Pd>, _: Held<Pd>) -> Result<(), PdError> {
+        Err(PdError::NotAllowed)
+    }
+
+    fn start(&mut self, _caller: Badge, target: Held<Pd>) -> Result<(), PdError> {
+        let k = &mut *self.k;
+        let e = self.st.entries.get_mut(target.key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)?;
+        if e.started {
+            return Err(PdError::AlreadyConfigured);
+        }
+        let started = match &e.runnable {
+            Some(Runnable::Process(p)) => p.start(k),
+            Some(Runnable::Thread { thread, .. }) => thread.start(k),
+            None => return Err(PdError::NotConfigured),
+        };
+        started.map_err(|_| PdError::Faulted)?;
+        e.started = true;
+        Ok(())
+    }
+
+    fn terminate(&mut self, _caller: Badge, target: Held<Pd>) -> Result<(), PdError> {
+        if self.entry(target.key)?.own.is_some() {
+            return Err(PdError::NotAllowed);
+        }
+        end(self.k, self.processes, self.keeper, self.st, target.key as usize).map_err(|_| PdError::Faulted)
+    }
+
+    fn info(&mut self, _caller: Badge, target: Held<Pd>) -> Result<PdInfo, PdError> {
+        let e = self.st.entries.get(target.key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+        let (holds, requests) = match self.model_pd(target.key) {
+            Ok(pd) => self.keeper.counts(pd).unwrap_or((0, 0)),
+            Err(_) => (0, 0),
+        };
+        Ok(PdInfo {
+            name: HString::try_from(e.name.as_str()).unwrap_or_default(),
+            running: e.started && (e.own.is_some() || e.runnable.is_some()) && !e.faulted,
+            faulted: e.faulted,
+            holds: holds as u32,
+            requests: requests as u32,
+        })
+    }
+
+    fn dump_model(&mut self, _: Badge) -> Result<ModelSummary, PdError> {
+        Err(PdError::NotAllowed)
+    }
+}
+
+/// Ends entry `key`: its threads first (a process's threads live in its address space),
+/// then itself; its part of the model goes with it.
+pub fn end(
+    k: &mut Kernel,
+    processes: &mut [(String, Option<Process>, bool)],
+    keeper: &mut Keeper,
+    st: &mut PdState,
+    key: usize,
+) -> Result<(), KernelError> {
+    let threads: Vec<usize> = (0..st.entries.len())
+        .filter(|t| {
+            matches!(
+                st.entries[*t].as_ref().and_then(|e| e.runnable.as_ref()),
+                Some(Runnable::Thread { parent: Parent::Made(p), .. }) if *p == key
+            )
+        })
+        .collect();
+    for t in threads {
+        end(k, processes, keeper, st, t)?;
+    }
+    let Some(entry) = st.entries.get_mut(key).and_then(Option::take) else { return Ok(()) };
+    if let Some(pd) = entry.model {
+        let _ = keeper.remove_pd(pd);
+    }
+    match entry.runnable {
+        Some(Runnable::Process(p)) => p.delete(k),
+        Some(Runnable::Thread { parent: Parent::Instance(i), thread }) => {
+            match processes.get_mut(i).and_then(|(_, p, _)| p.as_mut()) {
+                Some(p) => p.delete_thread(k, thread),
+                None => Ok(()),
+            }
+        }
+        Some(Runnable::Thread { parent: Parent::Made(p), thread }) => {
+            match st.entries.get_mut(p).and_then(Option::as_mut).and_then(|e| e.runnable.as_mut()) {
+                Some(Runnable::Process(p)) => p.delete_thread(k, thread),
+                _ => Ok(()),
+            }
+        }
+        None => Ok(()),
+    }
+}
+
+impl PdState {
+    /// The entry whose PD sent to the supervisor with `badge`.
+    pub fn by_badge(&self, badge: Word) -> Option<usize> {
+        self.entries.iter().position(|e| match e.as_ref().and_then(|e| e.runnable.as_ref()) {
+            Some(Runnable::Process(p)) => p.badge == badge,
+            Some(Runnable::Thread { thread, .. }) => thread.badge == badge,
+            None => false,
+        })
+    }
+
+    /// The name of entry `key`.
+    pub fn name(&self, key: usize) -> &str {
+        self.entries.get(key).and_then(Option::as_ref).map_or("?", |e| e.name.as_str())
+    }
+
+    /// The entries instance `i` made or runs threads for (to end with it).
+    pub fn of_instance(&self, i: usize) -> Vec<usize> {
+        (0..self.entries.len())
+            .filter(|k| match &self.entries[*k] {
+                Some(e) => {
+                    e.holder == i
+                        || matches!(e.runnable, Some(Runnable::Thread { parent: Parent::Instance(p), .. }) if p == i)
+                }
+                None => false,
+            })
+            .collect()
+    }
+
+    /// Every entry.
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.entries.len()).filter(|k| self.entries[*k].is_some()).collect()
+    }
+}
