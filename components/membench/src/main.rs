@@ -1,7 +1,8 @@
-//! The tracked side of the model benchmarks: a new address space and 4 pages mapped,
-//! through the root's memory server (the generated stub, IPC, the generated service's
-//! handle checks and bookkeeping, the root's model keeping, and the same kernel operations
-//! the root's raw baselines time in the same boot). Prints `BENCH` lines naming them.
+//! The tracked side of the model benchmarks: a new address space and 4 pages mapped
+//! through the root's memory server, and a process spawned through its PD server (the
+//! generated stub, IPC, the generated service's handle checks and bookkeeping, the root's
+//! model keeping, and the same kernel operations the root's raw baselines time in the same
+//! boot). Prints `BENCH` lines naming them.
 #![no_std]
 #![no_main]
 
@@ -13,6 +14,8 @@ mod memory {
     cellulos::idl!("../../../idl/memory.idl");
 }
 
+use cellulos::interfaces::pd::{PdClient, ProcessConfig};
+use cellulos::runtime::heapless::String;
 use memory::{MemoryClient, RegionKind, Rights};
 
 /// Iterations (after as many again to warm up), as the root's baselines.
@@ -61,5 +64,22 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         Ok(t)
     })?;
     println!("BENCH map_4_pages_tracked {} {} raw_map_4_pages", r.0, r.1);
+    let mut pds = PdClient::new(c.connect("pd")?);
+    let r = measure(|| {
+        let config = ProcessConfig {
+            image: String::try_from("rawecho").unwrap_or_default(),
+            stack_pages: 16,
+            heap_pages: 0,
+            priority: 1,
+        };
+        let t0 = rdtsc();
+        let child = pds.create(String::try_from("bench").unwrap_or_default())?;
+        pds.configure_process(&child, config)?;
+        pds.start(&child)?;
+        let t = rdtsc() - t0;
+        pds.terminate(child)?;
+        Ok(t)
+    })?;
+    println!("BENCH spawn_tracked {} {} spawn_raw", r.0, r.1);
     Ok(0)
 }
