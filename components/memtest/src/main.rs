@@ -10,7 +10,7 @@
 use cellulos::runtime::handle::Handle;
 use cellulos::runtime::{CallError, Status};
 use cellulos_component::sel4_rt::println;
-use cellulos_component::{Component, Error};
+use cellulos_component::{Checks, Component, Error};
 
 mod memory {
     cellulos::idl!("../../../idl/memory.idl");
@@ -19,21 +19,6 @@ mod memory {
 use memory::{MemoryClient, MemoryError, RegionKind, Rights};
 
 const RW: Rights = Rights { read: true, write: true, execute: false };
-
-struct Checks {
-    failed: u64,
-}
-
-impl Checks {
-    fn check(&mut self, ok: bool, what: &str) {
-        if ok {
-            println!("  ok: {what}");
-        } else {
-            self.failed += 1;
-            println!("  FAILED: {what}");
-        }
-    }
-}
 
 fn err<T>(r: Result<T, CallError<MemoryError>>) -> Option<CallError<MemoryError>> {
     r.err()

@@ -12,7 +12,7 @@ use cellulos::runtime::heapless::Vec;
 use cellulos::runtime::status::Status;
 use cellulos_component::__sel4::{syscall, MessageInfo, Word};
 use cellulos_component::sel4_rt::println;
-use cellulos_component::{Component, Error};
+use cellulos_component::{Checks, Component, Error};
 
 mod counter {
     cellulos::idl!("../../../idl/counter.idl");
@@ -22,21 +22,6 @@ mod greeter {
 }
 
 use counter::{counter_methods, CounterClient};
-
-struct Checks {
-    failed: u64,
-}
-
-impl Checks {
-    fn check(&mut self, ok: bool, what: &str) {
-        if ok {
-            println!("  ok: {what}");
-        } else {
-            self.failed += 1;
-            println!("  FAILED: {what}");
-        }
-    }
-}
 
 fn bytes(n: usize) -> Vec<u8, 952> {
     (0..n).map(|i| (i % 251) as u8).collect()

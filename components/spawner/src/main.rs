@@ -10,7 +10,7 @@
 use cellulos::runtime::heapless::String;
 use cellulos::runtime::CallError;
 use cellulos_component::sel4_rt::{println, sel4};
-use cellulos_component::{Component, Error};
+use cellulos_component::{Checks, Component, Error};
 
 use cellulos::interfaces::pd::{PdClient, PdError, ProcessConfig, ThreadConfig};
 
@@ -18,21 +18,6 @@ use cellulos::interfaces::pd::{PdClient, PdError, ProcessConfig, ThreadConfig};
 extern "C" fn worker(_arg: u64, _supervisor: u64, _ipc_buffer: u64) -> ! {
     loop {
         sel4::syscall::yield_now();
-    }
-}
-
-struct Checks {
-    failed: u64,
-}
-
-impl Checks {
-    fn check(&mut self, ok: bool, what: &str) {
-        if ok {
-            println!("  ok: {what}");
-        } else {
-            self.failed += 1;
-            println!("  FAILED: {what}");
-        }
     }
 }
 

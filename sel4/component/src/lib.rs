@@ -19,9 +19,11 @@
 
 extern crate alloc;
 
+mod checks;
 mod error;
 mod transport;
 
+pub use checks::Checks;
 pub use error::Error;
 pub use sel4_rt;
 pub use transport::Connection;

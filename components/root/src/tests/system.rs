@@ -13,8 +13,8 @@ use sel4::Fault;
 use crate::ensure;
 use crate::thread::Ended;
 
-/// How each instance ended, and the model the probe had extracted.
-type Run = (Vec<(String, Ended, bool)>, Option<osmosis::Model>);
+/// How each instance ended, and every model extracted, in order.
+type Run = (Vec<(String, Ended, bool)>, Vec<osmosis::Model>);
 
 /// The instances of the embedded system (components/tests.toml) named, alone: each
 /// connection's server index renumbered, badges and slots as compose gave them.
@@ -45,10 +45,19 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let model = running.models.pop();
+    let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
-    Ok((ends, model))
+    Ok((ends, models))
+}
+
+/// Boots the instances named alone, checks that `client` exited 0 (a test client's exit
+/// code counts its failed checks), and returns the models it asked for.
+fn boot_client(c: &mut Ctx, names: &[&str], client: &str) -> Result<Vec<osmosis::Model>, String> {
+    let (ends, models) = boot(c, &subsystem(names, "recursive-pd")?)?;
+    let end = ends.iter().find(|(n, _, _)| n == client).map(|(_, e, _)| *e);
+    ensure!(end == Some(Ended::Exited(0)), "{client}: {end:?} (its exit code counts its failed checks)");
+    Ok(models)
 }
 
 /// Starts the embedded system, waits for its client, stops it.
@@ -72,8 +81,8 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
 /// the counter holds; and its shared buffers are memory it shares with its servers.
 pub fn the_extracted_model_is_what_the_system_holds(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let (_, model) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
-    let m = model.ok_or("no model was extracted")?;
+    let (_, mut models) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
+    let m = models.pop().ok_or("no model was extracted")?;
     let violations = osmosis::check(&m);
     ensure!(violations.is_empty(), "invariants: {violations:?}");
     let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
@@ -201,15 +210,7 @@ pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
 /// backed by a memory object it holds, and its requests to the root for both types.
 pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let system = subsystem(&["memtest"], "recursive-pd")?;
-    let before = c.k.usage();
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let models = core::mem::take(&mut running.models);
-    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
-    let end = ends.iter().find(|(n, _, _)| n == "memtest").map(|(_, e, _)| *e);
-    ensure!(end == Some(Ended::Exited(0)), "memtest: {end:?} (its exit code counts its failed checks)");
+    let models = boot_client(c, &["memtest"], "memtest")?;
     ensure!(models.len() == 2, "{} snapshots, expected 2", models.len());
     let (a, b) = (&models[0], &models[1]);
     ensure!(
@@ -242,15 +243,7 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
 pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     use osmosis::query::rsi;
     use osmosis::{EdgeKind, NodeKind};
-    let system = subsystem(&["spawner"], "recursive-pd")?;
-    let before = c.k.usage();
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let models = core::mem::take(&mut running.models);
-    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
-    let end = ends.iter().find(|(n, _, _)| n == "spawner").map(|(_, e, _)| *e);
-    ensure!(end == Some(Ended::Exited(0)), "spawner: {end:?} (its exit code counts its failed checks)");
+    let models = boot_client(c, &["spawner"], "spawner")?;
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
