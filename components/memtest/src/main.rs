@@ -8,7 +8,8 @@
 #![no_main]
 
 use cellulos::runtime::handle::Handle;
-use cellulos::runtime::{CallError, Status};
+use cellulos::runtime::{limits, CallError, Status};
+use cellulos_component::__sel4::{syscall, MessageInfo, Word};
 use cellulos_component::sel4_rt::println;
 use cellulos_component::{Checks, Component, Error};
 
@@ -28,7 +29,9 @@ cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
     let mut t = Checks { failed: 0 };
-    let mut mem = MemoryClient::new(c.connect("memory")?);
+    let conn = c.connect("memory")?;
+    let raw = conn.raw_cptr();
+    let mut mem = MemoryClient::new(conn);
     let mut other = MemoryClient::new(c.connect("again")?);
 
     let ads = mem.own_ads()?;
@@ -83,6 +86,34 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         "a map through a connection that does not hold the region: NotHolder",
     );
     t.check(err(mem.free(mo2)) == Some(CallError::App(MemoryError::InUse)), "an attached memory object: InUse");
+    // Malformed raw calls to the root itself: error replies, and the root serves on.
+    let call = |label: u32, words: &[Word]| {
+        let mut mrs = [0; 4];
+        mrs[..words.len()].copy_from_slice(words);
+        syscall::call(raw, MessageInfo::new(Word::from(label), 0, 0, words.len() as Word), mrs).info.label()
+    };
+    let status = |s: Status| s as Word;
+    t.check(call(999, &[]) == status(Status::UnknownMethod), "the root: an unknown method gets UnknownMethod");
+    t.check(call(memory::methods::ALLOCATE, &[]) == status(Status::Short), "the root: a short message gets Short");
+    t.check(
+        call(memory::methods::ALLOCATE, &[4, 12, 9]) == status(Status::Trailing),
+        "the root: trailing words get Trailing",
+    );
+    t.check(
+        call(limits::EXPORT_MODEL, &[]) == status(Status::NotAllowed)
+            && call(limits::RELEASE_HOLDER, &[1]) == status(Status::NotAllowed),
+        "the root: its reserved methods are not a client's",
+    );
+    let through_handle = match mo.cap {
+        cellulos::runtime::Cap::Endpoint { badge, .. } => {
+            syscall::call(Word::from(badge), MessageInfo::new(Word::from(memory::methods::ALLOCATE), 0, 0, 0), [0; 4])
+                .info
+                .label()
+        }
+        cellulos::runtime::Cap::Unwrapped(_) => 0,
+    };
+    t.check(through_handle == status(Status::NotAllowed), "the root: a call through a handle's capability is refused");
+    t.check(mem.mo_info(&mo)?.pages == 4, "the root serves on");
     t.check(c.extract_model().is_ok(), "a snapshot after them");
 
     mem.detach(&vmr)?;
