@@ -318,6 +318,12 @@ impl Keeper {
         let vmr = self.model.add_node(vmr)?;
         edge(&mut self.model, EdgeKind::Subset, vmr, ads)?;
         hold(&mut self.model, h, vmr, region.perms)?;
+        // Every other PD of that address space (its threads) reaches it too.
+        let others: Vec<NodeIdx> =
+            self.pds.iter().flatten().filter(|p| p.ads.node == ads && p.node != h).map(|p| p.node).collect();
+        for o in others {
+            hold(&mut self.model, o, vmr, region.perms)?;
+        }
         Ok(vmr)
     }
 

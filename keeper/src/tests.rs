@@ -69,9 +69,14 @@ fn a_thread_shares_its_process_memory_and_a_process_does_not() {
     let thread = k.add_thread(parent, "alice.worker").expect("thread");
     let other = k.add_pd("bob").expect("bob");
     k.add_region(other, &CODE, 0x20_0000).expect("code");
-    // A region added later is the thread's too.
+    // A region added later is the thread's too, and one reserved later by the process.
     k.add_region(thread, &Region { va: 0x5000_0000, pages: 4, kind: "STACK", perms: Perms::READ }, 0x9000)
         .expect("thread stack");
+    let ads = k.ads_of(parent).expect("ads");
+    let heap = Region { va: 0x1_0000_0000, pages: 2, kind: "HEAP", perms: Perms::READ };
+    let vmr = k.reserve(parent, ads, &heap).expect("reserve");
+    let mo = k.allocate(parent, 2, 0x30_0000).expect("allocate");
+    k.attach(vmr, mo, Perms::READ).expect("attach");
     let m = k.model();
     assert_eq!(osmosis::check(m), []);
     let node = |pd: PdId| idx(m, &k.pd_node(pd).expect("pd").id);

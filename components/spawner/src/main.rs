@@ -1,9 +1,10 @@
 //! A client of the root task's PD server (PD0001): it makes a thread of itself and a
 //! process from another component's image, starts the thread, gives the process a
-//! resource-directory entry, asks for a snapshot of the model (the root checks what a
-//! thread and a process share with it), tries what it may not (an unknown image, a priority
-//! above its own, configuring twice, terminating itself), and terminates both. Exit code:
-//! how many checks failed.
+//! resource-directory entry and two of its regions (one shared, one copied), asks for a
+//! snapshot of the model (the root checks what a thread and a process share with it),
+//! tries what it may not (an unknown image, a priority above its own, configuring twice,
+//! terminating itself, a copy over its budget, a memory object passed as a region), and
+//! terminates both. Exit code: how many checks failed.
 #![no_std]
 #![no_main]
 
@@ -12,7 +13,9 @@ use cellulos::runtime::CallError;
 use cellulos_component::sel4_rt::{println, sel4};
 use cellulos_component::{Checks, Component, Error};
 
-use cellulos::interfaces::pd::{PdClient, PdError, ProcessConfig, ThreadConfig};
+use cellulos::interfaces::memory::{MemoryClient, RegionKind, Rights};
+use cellulos::interfaces::pd::{PdClient, PdError, ProcessConfig, Sharing, ThreadConfig};
+use cellulos::runtime::handle::Handle;
 
 /// What the thread runs: it gives the CPU away until it is terminated.
 extern "C" fn worker(_arg: u64, _supervisor: u64, _ipc_buffer: u64) -> ! {
@@ -59,6 +62,29 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         "configuring twice: AlreadyConfigured",
     );
     pds.add_request(&child, &me, text("PD"))?;
+    // Two regions of its own memory for the process: one shared, one copied.
+    let mut mem = MemoryClient::new(c.connect("memory")?);
+    let ads = mem.own_ads()?;
+    let rw = || Rights { read: true, write: true, execute: false };
+    let (mo_a, mo_b) = (mem.allocate(1, 12)?, mem.allocate(1, 12)?);
+    let shared = mem.reserve_attached(&ads, None, &mo_a, RegionKind::SharedFrames, rw())?;
+    let copied = mem.reserve_attached(&ads, None, &mo_b, RegionKind::Generic, rw())?;
+    pds.share_region(&child, &Handle::new(shared.cap), Sharing::Shared)?;
+    pds.share_region(&child, &Handle::new(copied.cap), Sharing::Copied)?;
+    t.check(
+        pds.share_region(&child, &Handle::new(copied.cap), Sharing::Copied).err()
+            == Some(CallError::App(PdError::NoMemory)),
+        "a second copy over its budget (3 pages: 2 allocated, 1 copied): NoMemory",
+    );
+    t.check(
+        pds.share_region(&child, &Handle::new(mo_a.cap), Sharing::Shared).err()
+            == Some(CallError::App(PdError::NotAllowed)),
+        "a memory object passed as a region: NotAllowed",
+    );
+    t.check(
+        mem.free(mo_a).err().is_some(),
+        "memory shared with another process cannot be freed (it is attached and mapped there)",
+    );
     let info = pds.info(&child)?;
     t.check(!info.running && info.requests == 1, "a process made, not started, with one request");
 

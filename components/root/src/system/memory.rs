@@ -73,10 +73,44 @@ pub struct MemoryState {
     owned: Vec<usize>,
 }
 
+/// A region as another of the root's servers may use it (the PD server's `share_region`).
+pub struct Backed {
+    /// Its address (its pages: `frames.len()`).
+    pub va: Word,
+    /// Its kind.
+    pub kind: RegionKind,
+    /// The frames behind it (the memory object's own caps, from the region's offset).
+    pub frames: Vec<sel4::Cap<Page>>,
+    /// The memory object in the model.
+    pub mo: MoId,
+}
+
+impl MemoryState {
+    /// The attached region behind handle `badge` of `book` (the memory server's), if one of
+    /// `holders` (an instance's connection badges) holds it.
+    pub fn backed(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<Backed> {
+        let (_, object) = holders.iter().find_map(|h| book.resolve(badge, *h, "VMR").ok())?;
+        let r = self.regions.get(object.key as usize)?.as_ref()?;
+        let (mo, offset, _) = r.attached.as_ref()?;
+        let m = self.mos.get(*mo)?.as_ref()?;
+        let frames = m.frames.iter().skip(*offset as usize).take(r.pages as usize).map(|f| f.cap).collect();
+        Some(Backed { va: r.va, kind: r.kind, frames, mo: m.node })
+    }
+
+    /// Pages instance `i` has allocated through the memory server.
+    pub fn charged_to(&self, i: usize) -> u64 {
+        self.mos.iter().flatten().filter(|m| m.owner == i).map(|m| m.frames.len() as u64).sum()
+    }
+}
+
 /// What a call may touch, borrowed from the running system for one call.
 pub struct MemoryCtx<'a> {
     pub k: &'a mut Kernel,
     pub vs: &'a mut VSpace,
+    /// Pages per instance in copies the PD server made (counted against the budget).
+    pub copied: &'a [u64],
+    /// Memory objects the PD server mapped into other processes (not to be freed).
+    pub shared: &'a [MoId],
     pub processes: &'a mut [(String, Option<Process>, bool)],
     pub keeper: &'a mut Keeper,
     pub pds: &'a [PdId],
@@ -85,7 +119,8 @@ pub struct MemoryCtx<'a> {
     pub st: &'a mut MemoryState,
 }
 
-fn kind_name(kind: RegionKind) -> &'static str {
+/// CellulOS's name for a region kind.
+pub fn kind_name(kind: RegionKind) -> &'static str {
     match kind {
         RegionKind::ElfCode => "ELF_CODE",
         RegionKind::ElfData => "ELF_DATA",
@@ -118,9 +153,10 @@ impl MemoryCtx<'_> {
         self.st.regions.get_mut(key as usize).and_then(Option::as_mut).ok_or(MemoryError::BadAddress)
     }
 
-    /// Pages the instance has allocated so far.
+    /// Pages the instance has allocated so far (through this server, and copies of its
+    /// regions that the PD server made for PDs it made).
     fn charged(&self, instance: usize) -> u64 {
-        self.st.mos.iter().flatten().filter(|m| m.owner == instance).map(|m| m.frames.len() as u64).sum()
+        self.st.charged_to(instance) + self.copied.get(instance).copied().unwrap_or(0)
     }
 
     /// Whether `[va, va + pages)` is free in address space `ads`: no region reserved there,
@@ -396,6 +432,9 @@ impl MemoryServer for MemoryCtx<'_> {
         let key = mo.key as usize;
         self.mo_of(mo.key)?;
         if self.st.regions.iter().flatten().any(|r| r.attached.as_ref().is_some_and(|(m, _, _)| *m == key)) {
+            return Err(MemoryError::InUse);
+        }
+        if self.shared.contains(&self.mo_of(mo.key)?.node) {
             return Err(MemoryError::InUse);
         }
         self.free_mo(key);

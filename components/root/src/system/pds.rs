@@ -6,8 +6,11 @@
 //! logic, and it keeps the root's part of the model in step (a thread holds its process's
 //! address space and regions, so the two reach the same memory).
 //!
-//! Not served yet: `share_region`, `share_directory`, `link` and `dump_model` answer
-//! `NotAllowed`.
+//! `share_region` gives a process the caller made one of the caller's attached regions, at
+//! the same address: the same memory (`Shared`: both map one memory object) or a copy of it
+//! (`Copied`: a new memory object, counted against the caller's budget).
+//!
+//! Not served yet: `share_directory`, `link` and `dump_model` answer `NotAllowed`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -17,13 +20,14 @@ use cellulos::interfaces::pd::{
 };
 use cellulos::runtime::heapless::String as HString;
 use cellulos::runtime::server::{Foreign, Held, New, Pd};
-use cellulos::runtime::Badge;
-use cellulos_keeper::{Keeper, PdId, Region};
+use cellulos::runtime::{Badge, Book, Cap};
+use cellulos_keeper::{Keeper, MoId, PdId, Region};
 use osmosis::Perms;
-use sel4::Word;
+use sel4::{CapRights, Page, Word};
 
-use super::serve::RootClient;
-use crate::kernel::{Kernel, KernelError};
+use super::memory::{kind_name, MemoryState};
+use super::serve::{RootClient, RootService};
+use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::{Process, ProcessError, Spec, Thread};
 use crate::thread::Supervisor;
 use crate::vspace::VSpace;
@@ -64,6 +68,17 @@ pub struct Entry {
     model: Option<PdId>,
     started: bool,
     faulted: bool,
+    /// Regions given to it (a process) by `share_region`.
+    shared: Vec<Given>,
+}
+
+/// A region `share_region` mapped into a process: the frame-cap copies mapped, and for a
+/// copy its own frames and memory object.
+struct Given {
+    /// The memory object shared (the caller's).
+    source: MoId,
+    mapped: Vec<(sel4::Cap<Page>, Word)>,
+    copy: Option<(Vec<Object<Page>>, MoId)>,
 }
 
 /// The server's state (the root keeps it between calls).
@@ -83,6 +98,10 @@ pub struct PdCtx<'a> {
     pub priorities: &'a [u8],
     pub clients: &'a [RootClient],
     pub st: &'a mut PdState,
+    /// The memory server's state and handles, to find a region given to `share_region`.
+    pub memory: &'a MemoryState,
+    pub memory_book: &'a Book,
+    pub budgets: &'a [u32],
 }
 
 impl PdCtx<'_> {
@@ -131,7 +150,16 @@ impl PdServer for PdCtx<'_> {
             return Err(PdError::AlreadyHeld);
         }
         let name = self.processes.get(i).map(|(n, _, _)| n.clone()).unwrap_or_default();
-        let entry = Entry { name, holder: i, own: Some(i), runnable: None, model: None, started: true, faulted: false };
+        let entry = Entry {
+            name,
+            holder: i,
+            own: Some(i),
+            runnable: None,
+            model: None,
+            started: true,
+            faulted: false,
+            shared: Vec::new(),
+        };
         self.st.entries.push(Some(entry));
         Ok(New::object(self.st.entries.len() as u64 - 1))
     }
@@ -146,6 +174,7 @@ impl PdServer for PdCtx<'_> {
             model: None,
             started: false,
             faulted: false,
+            shared: Vec::new(),
         };
         self.st.entries.push(Some(entry));
         Ok(New::object(self.st.entries.len() as u64 - 1))
@@ -242,8 +271,107 @@ impl PdServer for PdCtx<'_> {
         Ok(())
     }
 
-    fn share_region(&mut self, _: Badge, _: Held<Pd>, _: Foreign<VMR>, _: Sharing) -> Result<(), PdError> {
-        Err(PdError::NotAllowed)
+    fn share_region(
+        &mut self,
+        caller: Badge,
+        target: Held<Pd>,
+        region: Foreign<VMR>,
+        how: Sharing,
+    ) -> Result<(), PdError> {
+        let i = self.caller(caller)?;
+        // The region is the memory server's: held through one of the caller's connections.
+        let Cap::Endpoint { endpoint: super::serve::ROOT_SERVER_ID_U32, badge } = region.cap else {
+            return Err(PdError::NotAllowed);
+        };
+        let holders: Vec<Badge> = self
+            .clients
+            .iter()
+            .filter(|c| c.instance == i && c.service == RootService::Memory)
+            .map(|c| c.badge)
+            .collect();
+        let backed = self.memory.backed(self.memory_book, badge, &holders).ok_or(PdError::NotAllowed)?;
+        let pages = backed.frames.len() as u64;
+        if how == Sharing::Copied {
+            let budget = u64::from(self.budgets.get(i).copied().unwrap_or(0));
+            if self.memory.charged_to(i) + self.st.copied(i) + pages > budget {
+                return Err(PdError::NoMemory);
+            }
+        }
+        let model = self.model_pd(target.key)?;
+        let (k, vs) = (&mut *self.k, &mut *self.vs);
+        let e = self.st.entries.get_mut(target.key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)?;
+        let Some(Runnable::Process(p)) = e.runnable.as_mut().filter(|_| e.holder == i) else {
+            return Err(PdError::NotConfigured);
+        };
+        let end = backed.va + pages * 4096;
+        let taken = p.mapped_ranges().any(|(at, n)| at < end && backed.va < at + n * 4096)
+            || e.shared.iter().flat_map(|g| g.mapped.iter()).any(|(_, at)| (backed.va..end).contains(at));
+        if taken {
+            return Err(PdError::NotAllowed);
+        }
+        // A copy: fresh frames filled from the region's.
+        let mut copy = None;
+        if how == Sharing::Copied {
+            let mut frames = Vec::new();
+            for src in &backed.frames {
+                let frame = match k.create::<Page>() {
+                    Ok(f) => f,
+                    Err(_) => break,
+                };
+                let copied = crate::process::copy_frame(k, vs, *src, frame.cap);
+                frames.push(frame);
+                if copied.is_err() {
+                    break;
+                }
+            }
+            let paddr = frames.first().and_then(|f| k.ipc.page_get_address(f.cap).ok()).unwrap_or(0);
+            let mo = match frames.len() as u64 == pages {
+                true => self.keeper.allocate(model, pages, paddr).ok(),
+                false => None,
+            };
+            let Some(mo) = mo else {
+                for f in frames {
+                    let _ = k.destroy(f);
+                }
+                return Err(PdError::NoMemory);
+            };
+            copy = Some((frames, mo));
+        }
+        let sources: Vec<sel4::Cap<Page>> = match &copy {
+            Some((frames, _)) => frames.iter().map(|f| f.cap).collect(),
+            None => backed.frames.clone(),
+        };
+        let mut given = Given { source: backed.mo, mapped: Vec::new(), copy };
+        let mut failed = false;
+        for (n, frame) in sources.iter().enumerate() {
+            let at = backed.va + n as Word * 4096;
+            let Ok(c) = k.mint(*frame, CapRights::READ_WRITE, 0) else {
+                failed = true;
+                break;
+            };
+            if p.map_frame(k, c, at, CapRights::READ_WRITE).is_err() {
+                let _ = k.delete_cap(c.bits());
+                failed = true;
+                break;
+            }
+            given.mapped.push((c, at));
+        }
+        let mo = given.copy.as_ref().map_or(backed.mo, |(_, mo)| *mo);
+        let region = Region { va: backed.va, pages, kind: kind_name(backed.kind), perms: Perms::READ | Perms::WRITE };
+        let recorded = match (failed, self.keeper.ads_of(model)) {
+            (false, Ok(ads)) => self
+                .keeper
+                .reserve(model, ads, &region)
+                .and_then(|vmr| self.keeper.attach(vmr, mo, region.perms))
+                .is_ok(),
+            _ => false,
+        };
+        if !recorded {
+            give_back(k, p, self.keeper, given);
+            return Err(PdError::NoMemory);
+        }
+        e.shared.push(given);
+        Ok(())
     }
 
     fn add_request(
@@ -333,7 +461,12 @@ pub fn end(
         let _ = keeper.remove_pd(pd);
     }
     match entry.runnable {
-        Some(Runnable::Process(p)) => p.delete(k),
+        Some(Runnable::Process(mut p)) => {
+            for given in entry.shared {
+                give_back(k, &mut p, keeper, given);
+            }
+            p.delete(k)
+        }
         Some(Runnable::Thread { parent: Parent::Instance(i), thread }) => {
             match processes.get_mut(i).and_then(|(_, p, _)| p.as_mut()) {
                 Some(p) => p.delete_thread(k, thread),
@@ -350,7 +483,38 @@ pub fn end(
     }
 }
 
+/// Unmaps a region `share_region` gave `p`, and frees its copy if it was one.
+fn give_back(k: &mut Kernel, p: &mut Process, keeper: &mut Keeper, given: Given) {
+    for (c, at) in given.mapped {
+        let _ = p.unmap_frame(k, c, at);
+        let _ = k.delete_cap(c.bits());
+    }
+    if let Some((frames, mo)) = given.copy {
+        keeper.remove_mo(mo);
+        for f in frames {
+            let _ = k.destroy(f);
+        }
+    }
+}
+
 impl PdState {
+    /// The memory objects mapped into processes by `share_region` (`Shared`).
+    pub fn shared_mos(&self) -> Vec<MoId> {
+        let given = self.entries.iter().flatten().flat_map(|e| e.shared.iter());
+        given.filter(|g| g.copy.is_none()).map(|g| g.source).collect()
+    }
+
+    /// Pages of copies made for the PDs instance `i` made (counted against its budget).
+    pub fn copied(&self, i: usize) -> u64 {
+        self.entries
+            .iter()
+            .flatten()
+            .filter(|e| e.holder == i)
+            .flat_map(|e| e.shared.iter())
+            .filter_map(|g| g.copy.as_ref().map(|(f, _)| f.len() as u64))
+            .sum()
+    }
+
     /// The entry whose PD sent to the supervisor with `badge`.
     pub fn by_badge(&self, badge: Word) -> Option<usize> {
         self.entries.iter().position(|e| match e.as_ref().and_then(|e| e.runnable.as_ref()) {

@@ -91,6 +91,8 @@ fn dispatch<S: Serve>(
 
 /// The server id the root answers `IDENTIFY` with (components' servers are 1, 2, ...).
 pub const ROOT_SERVER_ID: Word = 0;
+/// The same, as a capability's `endpoint` names it.
+pub const ROOT_SERVER_ID_U32: u32 = 0;
 
 impl Running {
     /// Whether a call with this badge is for the root's servers.
@@ -133,10 +135,19 @@ impl Running {
         let unwrapped = r.info.caps_unwrapped();
         let badges = k.ipc.caps_or_badges;
         let mut caps_ok = true;
+        let own_book = match client.service {
+            RootService::Memory => &self.memory_book,
+            RootService::Pd => &self.pd_book,
+        };
         for (i, cap) in msg.caps.iter_mut().enumerate().take(r.info.extra_caps()) {
             // The root sets no receive slot: only caps to its own endpoint arrive (unwrapped).
+            // A handle of another of its servers is, to this one, another server's object.
             caps_ok &= unwrapped & (1 << i) != 0;
-            *cap = Some(Cap::Unwrapped(badges[i] as Badge));
+            let badge = badges[i] as Badge;
+            *cap = Some(match own_book.names(badge) {
+                true => Cap::Unwrapped(badge),
+                false => Cap::Endpoint { endpoint: ROOT_SERVER_ID as u32, badge },
+            });
         }
         if !caps_ok {
             reply(Status::CapCount as Word, 0, [0; 4]);
@@ -145,10 +156,14 @@ impl Running {
         let (served, revoked) = match client.service {
             RootService::Memory => {
                 let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
+                let copied: Vec<u64> = (0..self.processes.len()).map(|i| self.pd_state.copied(i)).collect();
+                let shared = self.pd_state.shared_mos();
                 let mut service = MemoryService {
                     server: MemoryCtx {
                         k: &mut *k,
                         vs,
+                        copied: &copied,
+                        shared: &shared,
                         processes: &mut self.processes,
                         keeper: &mut self.keeper,
                         pds: &self.pds,
@@ -165,6 +180,7 @@ impl Running {
             }
             RootService::Pd => {
                 let priorities: Vec<u8> = self.system.instances.iter().map(|i| i.priority).collect();
+                let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
                 let mut service = PdService {
                     server: PdCtx {
                         k: &mut *k,
@@ -176,6 +192,9 @@ impl Running {
                         priorities: &priorities,
                         clients: &self.root_clients,
                         st: &mut self.pd_state,
+                        memory: &self.memory,
+                        memory_book: &self.memory_book,
+                        budgets: &budgets,
                     },
                     book: core::mem::take(&mut self.pd_book),
                     root: 0,
@@ -229,10 +248,16 @@ impl Running {
     /// Instance `i` is going: the PDs it made and its threads end, the memory it got from
     /// the root is given back, and its handles end (their caps revoked).
     pub(super) fn release_root_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, i: usize) -> Result<(), KernelError> {
+        // The PDs it made first: their mappings of its memory go before its memory does.
+        for key in self.pd_state.of_instance(i) {
+            pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
+        }
         let budgets: Vec<u32> = Vec::new();
         MemoryCtx {
             k: &mut *k,
             vs,
+            copied: &[],
+            shared: &[],
             processes: &mut self.processes,
             keeper: &mut self.keeper,
             pds: &self.pds,
@@ -241,9 +266,6 @@ impl Running {
             st: &mut self.memory,
         }
         .release_instance(i);
-        for key in self.pd_state.of_instance(i) {
-            pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
-        }
         let clients: Vec<RootClient> = self.root_clients.iter().filter(|c| c.instance == i).copied().collect();
         for c in clients {
             let ended = match c.service {

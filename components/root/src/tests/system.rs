@@ -238,8 +238,9 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
 
 /// The root's PD server, driven by the spawner client: a thread of itself and a process
 /// made at run time. In the snapshot it asked for, the thread reaches exactly the memory of
-/// its process (RSI 1 for regions and memory objects) and the process none of it (RSI 0):
-/// what OSmosis predicts for a thread and a process; each has a CPU of its own.
+/// its process (RSI 1 for regions and memory objects) and the process none of it (RSI 0)
+/// but the page it was given shared: what OSmosis predicts for a thread and a process;
+/// each has a CPU of its own.
 pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     use osmosis::query::rsi;
     use osmosis::{EdgeKind, NodeKind};
@@ -251,10 +252,20 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     let thread = pd("spawner.worker").ok_or("no thread")?;
     let child = pd("spawner.child").ok_or("no process")?;
     for ty in ["VMR", "MO"] {
-        let (t, p) = (rsi(m, parent, thread, ty), rsi(m, parent, child, ty));
+        let t = rsi(m, parent, thread, ty);
         ensure!(t.value() == Some(1.0), "{ty}: thread {t:?}, expected RSI 1");
-        ensure!(p.shared == 0 && p.union > 0, "{ty}: process {p:?}, expected RSI 0");
     }
+    // The process shares no region (each its own VMRs), and of memory only the one page
+    // given as `Shared` (the copied page is its own).
+    let (v, mo) = (rsi(m, parent, child, "VMR"), rsi(m, parent, child, "MO"));
+    ensure!(v.shared == 0 && v.union > 0, "VMR: process {v:?}, expected RSI 0");
+    ensure!(mo.shared == 1, "MO: process {mo:?}, expected 1 page shared");
+    let copies: Vec<_> = m
+        .out_edges_of(child, EdgeKind::Hold)
+        .map(|(_, e)| e.to)
+        .filter(|n| m.node(*n).ty == "MO" && m.node(*n).int("pages") == Some(1))
+        .collect();
+    ensure!(copies.len() == 1, "the process holds {} one-page copies, expected 1", copies.len());
     ensure!(rsi(m, parent, thread, "VCPU").shared == 0, "the thread has a CPU of its own");
     let requests: Vec<_> =
         m.out_edges_of(child, EdgeKind::Request).map(|(_, e)| (e.to, e.request_type.as_str())).collect();
