@@ -349,6 +349,35 @@ impl Keeper {
         }
     }
 
+    /// A new virtual CPU held by `holder` (the CPU server's `create`); it runs nowhere until
+    /// [`Keeper::pin`].
+    pub fn new_vcpu(&mut self, holder: PdId) -> Result<NodeIdx, KeeperError> {
+        let h = self.pd(holder)?.node;
+        let v = self.vcpus.next;
+        self.vcpus.next += 1;
+        let vcpu = self.model.add_node(Node::resource(format!("VCPU_{:x}_{v:x}", self.vcpus.number), "VCPU"))?;
+        edge(&mut self.model, EdgeKind::Subset, vcpu, self.vcpus.node)?;
+        hold(&mut self.model, h, vcpu, Perms::READ | Perms::WRITE)?;
+        Ok(vcpu)
+    }
+
+    /// `holder` holds the physical core (the CPU server's `claim_core`).
+    pub fn claim_core(&mut self, holder: PdId) -> Result<(), KeeperError> {
+        let h = self.pd(holder)?.node;
+        if !self.model.out_edges_of(h, EdgeKind::Hold).any(|(_, e)| e.to == self.pcpu) {
+            hold(&mut self.model, h, self.pcpu, Perms::READ)?;
+        }
+        Ok(())
+    }
+
+    /// Virtual CPU `vcpu` runs on the physical core (a MAP edge).
+    pub fn pin(&mut self, vcpu: NodeIdx) -> Result<(), KeeperError> {
+        if !self.model.out_edges_of(vcpu, EdgeKind::Map).any(|(_, e)| e.to == self.pcpu) {
+            edge(&mut self.model, EdgeKind::Map, vcpu, self.pcpu)?;
+        }
+        Ok(())
+    }
+
     /// Forgets a region or an address space (with every edge touching it).
     pub fn remove_node(&mut self, node: NodeIdx) {
         self.model.remove_node(node);

@@ -224,3 +224,20 @@ fn memory_on_request_reserved_allocated_attached_and_released() {
     assert!(k.model().find("ADS_SPACE_5").is_none() && k.model().find("MO_1_3").is_none());
     assert_eq!(k.ads_of(ROOT), Err(KeeperError::Root));
 }
+
+#[test]
+fn a_cpu_on_request_runs_on_the_core_once_pinned() {
+    let (mut k, pd) = process();
+    let vcpu = k.new_vcpu(pd).expect("vcpu");
+    assert_eq!(osmosis::check(k.model()), []);
+    assert!(k.model().out_edges_of(vcpu, EdgeKind::Map).next().is_none(), "mapped before pin");
+    k.claim_core(pd).expect("claim");
+    k.claim_core(pd).expect("claim again");
+    k.pin(vcpu).expect("pin");
+    let m = k.model();
+    assert!(has(m, EdgeKind::Map, &m.node(vcpu).id, "PCPU_3_0") && has(m, EdgeKind::Hold, "PD_1", "PCPU_3_0"));
+    let holds = m.edge_keys().iter().filter(|e| e.0 == EdgeKind::Hold && e.1 == "PD_1" && e.2 == "PCPU_3_0").count();
+    assert_eq!(holds, 1, "one hold however often claimed");
+    k.remove_node(vcpu);
+    assert_eq!(osmosis::check(k.model()), []);
+}

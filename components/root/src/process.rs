@@ -528,6 +528,41 @@ impl Process {
         k.ipc.tcb_write_registers(tcb, false, 0, UserContext::WORDS as Word, &regs).map_err(sel("tcb_write_registers"))
     }
 
+    /// Runs `tcb` (a CPU the CPU server made) in this process: its address space and CSpace,
+    /// its faults to a new badged supervisor cap in one of the root's slots of the CSpace.
+    /// Returns the badge and the slot (give the slot back with [`Process::unbind`]).
+    pub fn bind(
+        &mut self,
+        k: &mut Kernel,
+        sup: &mut Supervisor,
+        tcb: sel4::Cap<Tcb>,
+    ) -> Result<(Word, Word), KernelError> {
+        let slot =
+            (ROOT_SLOTS..1 << CNODE_RADIX).find(|s| !self.thread_slots.contains(s)).ok_or(KernelError::OutOfSlots)?;
+        let badge = sup.next_badge();
+        let sel = |op| move |e| KernelError::Sel4(op, e);
+        let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
+        k.ipc
+            .cnode_mint(cnode, slot, depth, init::CNODE, sup.endpoint().bits(), 64, CapRights::WRITE_GRANT, badge)
+            .map_err(sel("cnode_mint (cpu supervisor)"))?;
+        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        if let Err(e) = k.ipc.tcb_set_space(tcb, slot, cnode, guard, self.pml4.cap.cast(), 0) {
+            let _ = k.ipc.cnode_delete(cnode, slot, depth);
+            return Err(KernelError::Sel4("tcb_set_space", e));
+        }
+        self.thread_slots.push(slot);
+        Ok((badge, slot))
+    }
+
+    /// Gives back a slot [`Process::bind`] used (its CPU is deleted).
+    pub fn unbind(&mut self, k: &mut Kernel, slot: Word) -> Result<(), KernelError> {
+        k.ipc
+            .cnode_delete(self.cnode.cap, slot, CNODE_RADIX)
+            .map_err(|e| KernelError::Sel4("cnode_delete (cpu)", e))?;
+        self.thread_slots.retain(|s| *s != slot);
+        Ok(())
+    }
+
     /// Stops and deletes a thread of this process, unmapping its pages.
     pub fn delete_thread(&mut self, k: &mut Kernel, t: Thread) -> Result<(), KernelError> {
         k.destroy(t.tcb)?;

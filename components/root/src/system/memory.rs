@@ -97,6 +97,16 @@ impl MemoryState {
         Some(Backed { va: r.va, kind: r.kind, frames, mo: m.node })
     }
 
+    /// The component whose own address space handle `badge` of `book` names, if one of
+    /// `holders` holds it (the CPU server's `bind`).
+    pub fn own_space(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<usize> {
+        let (_, object) = holders.iter().find_map(|h| book.resolve(badge, *h, "ADS").ok())?;
+        match self.spaces.get(object.key as usize)?.as_ref()? {
+            Ads::Own(i) => Some(*i),
+            Ads::New { .. } => None,
+        }
+    }
+
     /// Pages instance `i` has allocated through the memory server.
     pub fn charged_to(&self, i: usize) -> u64 {
         self.mos.iter().flatten().filter(|m| m.owner == i).map(|m| m.frames.len() as u64).sum()

@@ -38,6 +38,7 @@ const ROOT_CLIENTS_VA: Word = 0x200_0000_0000;
 const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 
 mod cleanup;
+mod cpus;
 mod extraction;
 mod memory;
 mod pds;
@@ -101,6 +102,9 @@ pub struct Running {
     /// The root's PD server: its handles (badges after the memory server's) and its state.
     pd_book: Book,
     pd_state: pds::PdState,
+    /// The root's CPU server: its handles (badges after the PD server's) and its state.
+    cpu_book: Book,
+    cpu_state: cpus::CpuState,
     /// Caps the root minted for its handles: (badge, slot).
     handle_caps: Vec<(Badge, Word)>,
     /// Every model extracted, in order (for the in-system tests to check).
@@ -129,6 +133,10 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
             cellulos::runtime::limits::FIRST_HANDLE_BADGE + cellulos::runtime::server::HANDLES_PER_BOOK,
         ),
         pd_state: pds::PdState::default(),
+        cpu_book: Book::with_first_badge(
+            cellulos::runtime::limits::FIRST_HANDLE_BADGE + 2 * cellulos::runtime::server::HANDLES_PER_BOOK,
+        ),
+        cpu_state: cpus::CpuState::default(),
         handle_caps: Vec::new(),
         extracted: false,
         failures: 0,
@@ -140,6 +148,12 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         .add_space::<cellulos::interfaces::memory::spaces::MO>(0, 0)
         .map_err(|e| alloc::format!("memory server: {e}"))?;
     running.memory.physical = physical;
+    let spaces = |book: &mut Book| -> Result<_, cellulos::runtime::Status> {
+        let (vcpus, _) = book.add_space::<cellulos::interfaces::cpu::spaces::VCPU>(0, 0)?;
+        let (pcpus, _) = book.add_space::<cellulos::interfaces::cpu::spaces::PCPU>(0, 0)?;
+        Ok((vcpus, pcpus))
+    };
+    running.cpu_state.spaces = spaces(&mut running.cpu_book).map_err(|e| alloc::format!("cpu server: {e}"))?;
     match start_into(&mut running, k, vs, sup, system) {
         Ok(()) => Ok(running),
         Err(e) => {
@@ -407,6 +421,9 @@ impl Running {
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
+        }
+        for key in self.cpu_state.all() {
+            cpus::destroy(k, &mut self.processes, &mut self.keeper, &mut self.cpu_state, key)?;
         }
         for key in self.pd_state.all() {
             pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;

@@ -1,4 +1,4 @@
-//! The root's own servers on its endpoint (idl/memory.idl and idl/pd.idl): a call from a
+//! The root's own servers on its endpoint (idl/memory.idl, pd.idl, cpu.idl): a call from a
 //! component's connection to `root` is decoded, dispatched through the generated service of
 //! the connection's interface (which checks every handle and keeps the handles), and
 //! answered, as a component's server loop does; new resources go back as caps to the root's
@@ -6,12 +6,14 @@
 
 use alloc::vec::Vec;
 
+use cellulos::interfaces::cpu::CpuService;
 use cellulos::interfaces::memory::MemoryService;
 use cellulos::interfaces::pd::PdService;
 use cellulos::runtime::server::{Serve, ServeCtx};
 use cellulos::runtime::{Badge, Cap, Message, Status};
 use sel4::{CapRights, MessageInfo, Word};
 
+use super::cpus::{self, CpuCtx};
 use super::memory::MemoryCtx;
 use super::pds::{self, PdCtx};
 use super::Running;
@@ -26,6 +28,8 @@ pub enum RootService {
     Memory,
     /// idl/pd.idl.
     Pd,
+    /// idl/cpu.idl.
+    Cpu,
 }
 
 impl RootService {
@@ -35,6 +39,8 @@ impl RootService {
             Some(RootService::Memory)
         } else if interface_id == cellulos::interfaces::pd::INTERFACE_ID {
             Some(RootService::Pd)
+        } else if interface_id == cellulos::interfaces::cpu::INTERFACE_ID {
+            Some(RootService::Cpu)
         } else {
             None
         }
@@ -45,6 +51,7 @@ impl RootService {
         match self {
             RootService::Memory => &["VMR", "MO"],
             RootService::Pd => &["PD"],
+            RootService::Cpu => &["VCPU", "PCPU"],
         }
     }
 }
@@ -138,6 +145,7 @@ impl Running {
         let own_book = match client.service {
             RootService::Memory => &self.memory_book,
             RootService::Pd => &self.pd_book,
+            RootService::Cpu => &self.cpu_book,
         };
         for (i, cap) in msg.caps.iter_mut().enumerate().take(r.info.extra_caps()) {
             // The root sets no receive slot: only caps to its own endpoint arrive (unwrapped).
@@ -203,6 +211,28 @@ impl Running {
                 self.pd_book = service.book;
                 done
             }
+            RootService::Cpu => {
+                let priorities: Vec<u8> = self.system.instances.iter().map(|i| i.priority).collect();
+                let mut service = CpuService {
+                    server: CpuCtx {
+                        k: &mut *k,
+                        sup,
+                        processes: &mut self.processes,
+                        keeper: &mut self.keeper,
+                        pds: &self.pds,
+                        priorities: &priorities,
+                        clients: &self.root_clients,
+                        st: &mut self.cpu_state,
+                        memory: &self.memory,
+                        memory_book: &self.memory_book,
+                    },
+                    book: core::mem::take(&mut self.cpu_book),
+                    root: 0,
+                };
+                let done = dispatch(&mut service, r, &mut msg, &client);
+                self.cpu_book = service.book;
+                done
+            }
         };
         for badge in revoked {
             self.revoke_handle(k, badge)?;
@@ -248,7 +278,11 @@ impl Running {
     /// Instance `i` is going: the PDs it made and its threads end, the memory it got from
     /// the root is given back, and its handles end (their caps revoked).
     pub(super) fn release_root_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, i: usize) -> Result<(), KernelError> {
-        // The PDs it made first: their mappings of its memory go before its memory does.
+        // The PDs and CPUs it made first: their mappings of its memory go before its memory
+        // does, their threads before its address space.
+        for key in self.cpu_state.of_instance(i) {
+            cpus::destroy(k, &mut self.processes, &mut self.keeper, &mut self.cpu_state, key)?;
+        }
         for key in self.pd_state.of_instance(i) {
             pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
         }
@@ -271,6 +305,7 @@ impl Running {
             let ended = match c.service {
                 RootService::Memory => self.memory_book.release_holder(c.badge),
                 RootService::Pd => self.pd_book.release_holder(c.badge),
+                RootService::Cpu => self.cpu_book.release_holder(c.badge),
             };
             for badge in ended {
                 self.revoke_handle(k, badge)?;

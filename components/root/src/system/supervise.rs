@@ -127,7 +127,14 @@ impl Running {
                         sel4_rt::println!("cellulos root: {name} (made at run time) ended: {how:?}");
                         super::pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
                     }
-                    None => sel4_rt::println!("cellulos root: a message from unknown badge {badge}: {how:?}"),
+                    // A CPU made by the CPU server: it stays stopped, marked faulted.
+                    None => match self.cpu_state.by_badge(badge) {
+                        Some(key) => {
+                            sel4_rt::println!("cellulos root: a CPU made at run time ended: {how:?}");
+                            self.cpu_state.faulted(key);
+                        }
+                        None => sel4_rt::println!("cellulos root: a message from unknown badge {badge}: {how:?}"),
+                    },
                 }
                 continue;
             };

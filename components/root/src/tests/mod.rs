@@ -47,6 +47,7 @@ const TESTS: &[(&str, Test)] = &[
     ("CLEANUP0004", system::cleanup_recursive_pd),
     ("MEMORY0001", system::the_root_serves_memory),
     ("PD0001", system::the_root_makes_threads_and_processes),
+    ("CPU0001", system::the_root_serves_cpus),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

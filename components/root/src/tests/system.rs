@@ -279,3 +279,22 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     );
     Ok(())
 }
+
+/// The root's CPU server, driven by the cputest client: a CPU it made ran a function of its
+/// address space (its own checks); in its snapshot it holds that CPU besides its own, both
+/// pinned to the one physical core it also holds.
+pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let models = boot_client(c, &["cputest"], "cputest")?;
+    let m = models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
+    let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == "cputest").map(|(i, _)| i).ok_or("no cputest")?;
+    let held: Vec<_> = m.out_edges_of(pd, EdgeKind::Hold).map(|(_, e)| e.to).collect();
+    let vcpus: Vec<_> = held.iter().filter(|n| m.node(**n).ty == "VCPU").collect();
+    ensure!(vcpus.len() == 2, "cputest holds {} VCPUs, expected 2", vcpus.len());
+    let pcpu = held.iter().find(|n| m.node(**n).ty == "PCPU").ok_or("cputest holds no PCPU")?;
+    for v in vcpus {
+        ensure!(m.out_edges_of(*v, EdgeKind::Map).any(|(_, e)| e.to == *pcpu), "{} is not pinned", m.node(*v).id);
+    }
+    Ok(())
+}

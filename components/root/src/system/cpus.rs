@@ -1,0 +1,296 @@
+//! The root's `cpu` server (idl/cpu.idl): virtual CPUs (seL4 TCBs) a component creates,
+//! binds to its own address space, gives an IPC buffer (a region of its own), registers,
+//! starts, stops, re-prioritises within its own priority, pins to the one physical core,
+//! and destroys; each a VCPU of the model (MAP onto the PCPU once pinned). Handles of the
+//! memory server (the address space, the region) arrive as another server's objects and are
+//! resolved in its book, held through one of the caller's memory connections.
+//!
+//! A CPU bound to an address space made by `create_ads` (no CSpace of its own) is refused
+//! with `NotBound`: only a component's own address space can be bound today.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use cellulos::interfaces::cpu::{
+    resources::{PCPU, VCPU},
+    CpuError, CpuInfo, CpuServer, CpuState as State, Registers,
+};
+use cellulos::interfaces::memory::{resources::VMR, spaces::ADS};
+use cellulos::runtime::server::{Foreign, Held, New, ObjectId};
+use cellulos::runtime::{Badge, Book, Cap};
+use cellulos_keeper::{Keeper, PdId};
+use osmosis::NodeIdx;
+use sel4::{Tcb, UserContext, Word};
+
+use super::memory::MemoryState;
+use super::serve::{RootClient, RootService, ROOT_SERVER_ID_U32};
+use crate::kernel::{Kernel, KernelError, Object};
+use crate::process::Process;
+use crate::thread::Supervisor;
+
+/// One virtual CPU.
+struct Cpu {
+    tcb: Object<Tcb>,
+    holder: usize,
+    node: NodeIdx,
+    priority: u8,
+    /// The component it runs in, its supervisor slot there and badge.
+    bound: Option<(usize, Word, Word)>,
+    state: State,
+    pinned: bool,
+}
+
+/// The server's state (the root keeps it between calls).
+#[derive(Default)]
+pub struct CpuState {
+    cpus: Vec<Option<Cpu>>,
+    /// The book's VCPU and PCPU spaces (its CPUs and cores live in them).
+    pub spaces: (ObjectId, ObjectId),
+}
+
+/// What a call may touch, borrowed from the running system for one call.
+pub struct CpuCtx<'a> {
+    pub k: &'a mut Kernel,
+    pub sup: &'a mut Supervisor,
+    pub processes: &'a mut [(String, Option<Process>, bool)],
+    pub keeper: &'a mut Keeper,
+    pub pds: &'a [PdId],
+    pub priorities: &'a [u8],
+    pub clients: &'a [RootClient],
+    pub st: &'a mut CpuState,
+    pub memory: &'a MemoryState,
+    pub memory_book: &'a Book,
+}
+
+impl CpuCtx<'_> {
+    fn caller(&self, badge: Badge) -> Result<usize, CpuError> {
+        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(CpuError::NotConfigured)
+    }
+
+    fn cpu(&mut self, key: u64) -> Result<&mut Cpu, CpuError> {
+        self.st.cpus.get_mut(key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)
+    }
+
+    /// The caller's memory connections (whose handles it may pass here).
+    fn memory_holders(&self, i: usize) -> Vec<Badge> {
+        let mine = self.clients.iter().filter(|c| c.instance == i && c.service == RootService::Memory);
+        mine.map(|c| c.badge).collect()
+    }
+
+    /// The badge of a memory-server handle passed as another server's object.
+    fn memory_badge(cap: Cap) -> Result<Badge, CpuError> {
+        match cap {
+            Cap::Endpoint { endpoint: ROOT_SERVER_ID_U32, badge } => Ok(badge),
+            _ => Err(CpuError::NotBound),
+        }
+    }
+
+    fn check_priority(&self, caller: usize, priority: u8) -> Result<(), CpuError> {
+        match self.priorities.get(caller) {
+            Some(max) if priority <= *max && priority > 0 => Ok(()),
+            _ => Err(CpuError::BadPriority),
+        }
+    }
+}
+
+fn sel4_err(_: sel4::Error) -> CpuError {
+    CpuError::NotConfigured
+}
+
+impl CpuServer for CpuCtx<'_> {
+    fn create(&mut self, caller: Badge, priority: u8) -> Result<New<VCPU>, CpuError> {
+        let i = self.caller(caller)?;
+        self.check_priority(i, priority)?;
+        let tcb = self.k.create::<Tcb>().map_err(|_| CpuError::NotConfigured)?;
+        let node = match self.keeper.new_vcpu(self.pds[i]) {
+            Ok(n) => n,
+            Err(_) => {
+                let _ = self.k.destroy(tcb);
+                return Err(CpuError::NotConfigured);
+            }
+        };
+        if self.k.ipc.tcb_set_priority(tcb.cap, priority).is_err() {
+            self.keeper.remove_node(node);
+            let _ = self.k.destroy(tcb);
+            return Err(CpuError::BadPriority);
+        }
+        let cpu = Cpu { tcb, holder: i, node, priority, bound: None, state: State::Created, pinned: false };
+        self.st.cpus.push(Some(cpu));
+        Ok(New::resource(self.st.cpus.len() as u64 - 1, self.st.spaces.0))
+    }
+
+    fn bind(&mut self, caller: Badge, cpu: Held<VCPU>, ads: Foreign<ADS>) -> Result<(), CpuError> {
+        let i = self.caller(caller)?;
+        let badge = Self::memory_badge(ads.cap)?;
+        let holders = self.memory_holders(i);
+        let owner = self.memory.own_space(self.memory_book, badge, &holders).ok_or(CpuError::NotBound)?;
+        let (k, sup) = (&mut *self.k, &mut *self.sup);
+        let c = self.st.cpus.get_mut(cpu.key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)?;
+        if c.bound.is_some() {
+            return Err(CpuError::Running);
+        }
+        let p = self.processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()).ok_or(CpuError::NotBound)?;
+        let (badge, slot) = p.bind(k, sup, c.tcb.cap).map_err(|_| CpuError::NotBound)?;
+        c.bound = Some((owner, slot, badge));
+        c.state = State::Configured;
+        Ok(())
+    }
+
+    fn set_ipc_buffer(&mut self, caller: Badge, cpu: Held<VCPU>, buffer: Foreign<VMR>) -> Result<(), CpuError> {
+        let i = self.caller(caller)?;
+        let badge = Self::memory_badge(buffer.cap)?;
+        let holders = self.memory_holders(i);
+        let backed = self.memory.backed(self.memory_book, badge, &holders).ok_or(CpuError::NotConfigured)?;
+        let frame = *backed.frames.first().ok_or(CpuError::NotConfigured)?;
+        let k = &mut *self.k;
+        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        if c.bound.is_none() {
+            return Err(CpuError::NotBound);
+        }
+        k.ipc.tcb_set_ipc_buffer(c.tcb.cap, backed.va, frame.cast()).map_err(sel4_err)
+    }
+
+    fn write_registers(&mut self, _caller: Badge, cpu: Held<VCPU>, registers: Registers) -> Result<(), CpuError> {
+        let k = &mut *self.k;
+        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        if c.state == State::Running {
+            return Err(CpuError::Running);
+        }
+        let regs = UserContext {
+            rip: registers.rip,
+            rsp: registers.rsp,
+            rflags: registers.rflags,
+            rdi: registers.rdi,
+            rsi: registers.rsi,
+            rdx: registers.rdx,
+            tls_base: registers.fs_base,
+            ..UserContext::default()
+        };
+        k.ipc.tcb_write_registers(c.tcb.cap, false, 0, UserContext::WORDS as Word, &regs).map_err(sel4_err)
+    }
+
+    fn read_registers(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<Registers, CpuError> {
+        let k = &mut *self.k;
+        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        let r = k.ipc.tcb_read_registers(c.tcb.cap, false, 0, UserContext::WORDS as Word).map_err(sel4_err)?;
+        Ok(Registers {
+            rip: r.rip,
+            rsp: r.rsp,
+            rflags: r.rflags,
+            rdi: r.rdi,
+            rsi: r.rsi,
+            rdx: r.rdx,
+            fs_base: r.tls_base,
+        })
+    }
+
+    fn start(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<(), CpuError> {
+        let k = &mut *self.k;
+        let c = cpu_in(self.st, cpu.key)?;
+        if c.bound.is_none() {
+            return Err(CpuError::NotBound);
+        }
+        k.ipc.tcb_resume(c.tcb.cap).map_err(sel4_err)?;
+        c.state = State::Running;
+        Ok(())
+    }
+
+    fn stop(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<(), CpuError> {
+        let k = &mut *self.k;
+        let c = cpu_in(self.st, cpu.key)?;
+        k.ipc.tcb_suspend(c.tcb.cap).map_err(sel4_err)?;
+        if c.state == State::Running {
+            c.state = State::Stopped;
+        }
+        Ok(())
+    }
+
+    fn elevate(&mut self, caller: Badge, cpu: Held<VCPU>, priority: u8) -> Result<(), CpuError> {
+        let i = self.caller(caller)?;
+        self.check_priority(i, priority)?;
+        let k = &mut *self.k;
+        let c = cpu_in(self.st, cpu.key)?;
+        k.ipc.tcb_set_priority(c.tcb.cap, priority).map_err(|_| CpuError::BadPriority)?;
+        c.priority = priority;
+        Ok(())
+    }
+
+    fn claim_core(&mut self, caller: Badge, index: u8) -> Result<New<PCPU>, CpuError> {
+        let i = self.caller(caller)?;
+        // The kernel is built single-core (CONFIG_MAX_NUM_NODES=1).
+        if index != 0 {
+            return Err(CpuError::NoSuchCore);
+        }
+        self.keeper.claim_core(self.pds[i]).map_err(|_| CpuError::NoSuchCore)?;
+        Ok(New::resource(0, self.st.spaces.1))
+    }
+
+    fn pin(&mut self, _caller: Badge, cpu: Held<VCPU>, _core: Held<PCPU>) -> Result<(), CpuError> {
+        let node = self.cpu(cpu.key)?.node;
+        self.keeper.pin(node).map_err(|_| CpuError::NoSuchCore)?;
+        self.cpu(cpu.key)?.pinned = true;
+        Ok(())
+    }
+
+    fn info(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<CpuInfo, CpuError> {
+        let c = self.cpu(cpu.key)?;
+        let state = c.state;
+        Ok(CpuInfo { priority: c.priority, state, bound: c.bound.is_some(), core: c.pinned.then_some(0) })
+    }
+
+    fn destroy(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<(), CpuError> {
+        destroy(self.k, self.processes, self.keeper, self.st, cpu.key as usize).map_err(|_| CpuError::NotConfigured)
+    }
+}
+
+/// A CPU by key, borrowing only the state (so the kernel can be used beside it).
+fn cpu_in(st: &mut CpuState, key: u64) -> Result<&mut Cpu, CpuError> {
+    st.cpus.get_mut(key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)
+}
+
+/// Deletes CPU `key`: its TCB, its supervisor slot in the component it ran in, its node.
+pub fn destroy(
+    k: &mut Kernel,
+    processes: &mut [(String, Option<Process>, bool)],
+    keeper: &mut Keeper,
+    st: &mut CpuState,
+    key: usize,
+) -> Result<(), KernelError> {
+    let Some(c) = st.cpus.get_mut(key).and_then(Option::take) else { return Ok(()) };
+    k.destroy(c.tcb)?;
+    if let Some((owner, slot, _)) = c.bound {
+        if let Some(p) = processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()) {
+            p.unbind(k, slot)?;
+        }
+    }
+    keeper.remove_node(c.node);
+    Ok(())
+}
+
+impl CpuState {
+    /// The CPU whose faults arrive with `badge`.
+    pub fn by_badge(&self, badge: Word) -> Option<usize> {
+        self.cpus.iter().position(|c| c.as_ref().and_then(|c| c.bound).is_some_and(|(_, _, b)| b == badge))
+    }
+
+    /// Records that CPU `key` faulted (it stays blocked until destroyed).
+    pub fn faulted(&mut self, key: usize) {
+        if let Some(c) = self.cpus.get_mut(key).and_then(Option::as_mut) {
+            c.state = State::Faulted;
+        }
+    }
+
+    /// The CPUs instance `i` made or that run in it (to go with it).
+    pub fn of_instance(&self, i: usize) -> Vec<usize> {
+        (0..self.cpus.len())
+            .filter(|k| {
+                self.cpus[*k].as_ref().is_some_and(|c| c.holder == i || c.bound.is_some_and(|(o, _, _)| o == i))
+            })
+            .collect()
+    }
+
+    /// Every CPU.
+    pub fn all(&self) -> Vec<usize> {
+        (0..self.cpus.len()).filter(|k| self.cpus[*k].is_some()).collect()
+    }
+}
