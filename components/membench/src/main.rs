@@ -1,5 +1,6 @@
 //! The tracked side of the model benchmarks: a new address space and 4 pages mapped
-//! through the root's memory server, and a process spawned through its PD server (the
+//! through the root's memory server, a process spawned through its PD server and a CPU
+//! created through its CPU server (the
 //! generated stub, IPC, the generated service's handle checks and bookkeeping, the root's
 //! model keeping, and the same kernel operations the root's raw baselines time in the same
 //! boot). Prints `BENCH` lines naming them.
@@ -14,6 +15,7 @@ mod memory {
     cellulos::idl!("../../../idl/memory.idl");
 }
 
+use cellulos::interfaces::cpu::CpuClient;
 use cellulos::interfaces::pd::{PdClient, ProcessConfig};
 use cellulos::runtime::heapless::String;
 use memory::{MemoryClient, RegionKind, Rights};
@@ -81,5 +83,14 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         Ok(t)
     })?;
     println!("BENCH spawn_tracked {} {} spawn_raw", r.0, r.1);
+    let mut cpus = CpuClient::new(c.connect("cpu")?);
+    let r = measure(|| {
+        let t0 = rdtsc();
+        let cpu = cpus.create(100)?;
+        let t = rdtsc() - t0;
+        cpus.destroy(cpu)?;
+        Ok(t)
+    })?;
+    println!("BENCH create_cpu_tracked {} {} raw_create_cpu", r.0, r.1);
     Ok(0)
 }

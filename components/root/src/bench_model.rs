@@ -1,7 +1,7 @@
 //! Benchmarks of the model: what tracking costs. Baselines the root measures with raw
 //! kernel operations, in the same boot as the tracked versions (the `membench` component
 //! does the same through the root's memory server; `cargo xtask bench` prints the ratios):
-//! a new address space, 4 pages created and mapped, a process spawned with and without its
+//! a new address space, 4 pages created and mapped, a TCB, a process spawned with and without its
 //! part of the model; and the extraction of a model of more than 10,000 nodes (the root's
 //! part merged and encoded for COM2), in cycles.
 //!
@@ -12,7 +12,7 @@ use alloc::string::String;
 use cellulos_keeper::{Keeper, Region};
 use osmosis::Perms;
 use sel4::debug::rdtsc;
-use sel4::{init, CapRights, Page, Pml4, Word};
+use sel4::{init, CapRights, Page, Pml4, Tcb, Word};
 use sel4_rt::println;
 
 use crate::kernel::{Kernel, KernelError};
@@ -51,6 +51,17 @@ fn raw_create_ads(k: &mut Kernel) -> Result<u64, KernelError> {
     let t = rdtsc() - t0;
     assigned.map_err(|e| KernelError::Sel4("asid_pool_assign", e))?;
     k.destroy(pml4)?;
+    Ok(t)
+}
+
+/// A new TCB at a priority (what the CPU server's `create` does).
+fn raw_create_cpu(k: &mut Kernel) -> Result<u64, KernelError> {
+    let t0 = rdtsc();
+    let tcb = k.create::<Tcb>()?;
+    let set = k.ipc.tcb_set_priority(tcb.cap, 100);
+    let t = rdtsc() - t0;
+    set.map_err(|e| KernelError::Sel4("tcb_set_priority", e))?;
+    k.destroy(tcb)?;
     Ok(t)
 }
 
@@ -133,6 +144,7 @@ pub fn run(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, image: &[u8]) 
     let e = |e: KernelError| alloc::format!("{e}");
     report("raw_create_ads", measure(|| raw_create_ads(k)).map_err(e)?, None);
     report("raw_map_4_pages", measure(|| raw_map_4_pages(k, vs)).map_err(e)?, None);
+    report("raw_create_cpu", measure(|| raw_create_cpu(k)).map_err(e)?, None);
     report("spawn_raw", measure(|| spawn(k, vs, sup, image, None)).map_err(e)?, None);
     let mut keeper = Keeper::new().map_err(|e| alloc::format!("{e}"))?;
     report("spawn_modelled", measure(|| spawn(k, vs, sup, image, Some(&mut keeper))).map_err(e)?, Some("spawn_raw"));

@@ -89,8 +89,11 @@ pub struct Running {
     root_conns: Vec<Option<(sel4::Cap<Endpoint>, Word)>>,
     /// The root's own mappings of those buffers (copies of the frame caps).
     root_maps: Vec<(sel4::Cap<Page>, Word)>,
-    /// The description it was started from.
+    /// The description it was started from, and each instance's memory budget (pages) and
+    /// priority (the most it may give what it makes), for the root's servers.
     system: System,
+    budgets: Vec<u32>,
+    priorities: Vec<u8>,
     /// Whether a model went out; how many extractions and cleanups failed.
     extracted: bool,
     failures: usize,
@@ -126,6 +129,8 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         root_conns: Vec::new(),
         root_maps: Vec::new(),
         system: system.clone(),
+        budgets: system.instances.iter().map(|i| i.memory_pages).collect(),
+        priorities: system.instances.iter().map(|i| i.priority).collect(),
         root_clients: Vec::new(),
         memory_book: Book::new(),
         memory: memory::MemoryState::default(),

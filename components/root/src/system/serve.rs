@@ -163,7 +163,6 @@ impl Running {
         }
         let (served, revoked) = match client.service {
             RootService::Memory => {
-                let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
                 let copied: Vec<u64> = (0..self.processes.len()).map(|i| self.pd_state.copied(i)).collect();
                 let shared = self.pd_state.shared_mos();
                 let mut service = MemoryService {
@@ -175,7 +174,7 @@ impl Running {
                         processes: &mut self.processes,
                         keeper: &mut self.keeper,
                         pds: &self.pds,
-                        budgets: &budgets,
+                        budgets: &self.budgets,
                         clients: &self.root_clients,
                         st: &mut self.memory,
                     },
@@ -187,8 +186,6 @@ impl Running {
                 done
             }
             RootService::Pd => {
-                let priorities: Vec<u8> = self.system.instances.iter().map(|i| i.priority).collect();
-                let budgets: Vec<u32> = self.system.instances.iter().map(|i| i.memory_pages).collect();
                 let mut service = PdService {
                     server: PdCtx {
                         k: &mut *k,
@@ -197,12 +194,12 @@ impl Running {
                         processes: &mut self.processes,
                         keeper: &mut self.keeper,
                         pds: &self.pds,
-                        priorities: &priorities,
+                        priorities: &self.priorities,
                         clients: &self.root_clients,
                         st: &mut self.pd_state,
                         memory: &self.memory,
                         memory_book: &self.memory_book,
-                        budgets: &budgets,
+                        budgets: &self.budgets,
                     },
                     book: core::mem::take(&mut self.pd_book),
                     root: 0,
@@ -212,7 +209,6 @@ impl Running {
                 done
             }
             RootService::Cpu => {
-                let priorities: Vec<u8> = self.system.instances.iter().map(|i| i.priority).collect();
                 let mut service = CpuService {
                     server: CpuCtx {
                         k: &mut *k,
@@ -220,7 +216,7 @@ impl Running {
                         processes: &mut self.processes,
                         keeper: &mut self.keeper,
                         pds: &self.pds,
-                        priorities: &priorities,
+                        priorities: &self.priorities,
                         clients: &self.root_clients,
                         st: &mut self.cpu_state,
                         memory: &self.memory,
