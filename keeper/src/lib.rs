@@ -378,6 +378,88 @@ impl Keeper {
         Ok(())
     }
 
+    /// A space of a type registered at run time (`space_type`, whose resources are of
+    /// `resource_type`), held by `holder`, which serves it. The model's type table learns
+    /// the pair. The root's own types (VMR, MO, ...) cannot be registered, nor a resource
+    /// type under a second space type.
+    pub fn register_space(
+        &mut self,
+        holder: PdId,
+        resource_type: &str,
+        space_type: &str,
+    ) -> Result<NodeIdx, KeeperError> {
+        // The root's own types are the root's; BLOCK, FILE and new ones are any server's.
+        const ROOT_TYPES: [&str; 6] = ["VMR", "ADS", "MO", "VCPU", "PCPU", "PD"];
+        if ROOT_TYPES.contains(&resource_type) || ROOT_TYPES.contains(&space_type) {
+            return Err(KeeperError::Model(ModelError::BadType(String::from(space_type))));
+        }
+        let known = self.model.types.space_type_of(resource_type);
+        if known != resource_type && known != space_type {
+            return Err(KeeperError::Model(ModelError::BadType(String::from(resource_type))));
+        }
+        let h = self.pd(holder)?.node;
+        let space = self.new_space(space_type)?;
+        hold(&mut self.model, h, space.node, Perms::READ | Perms::WRITE)?;
+        self.model.types.insert(resource_type, space_type);
+        self.spaces.push(space.clone());
+        Ok(space.node)
+    }
+
+    /// A resource of type `resource_type` in registered space `space`, held by `holder`;
+    /// `local_id` (the server's own name for it) is kept as an attribute.
+    pub fn add_resource(
+        &mut self,
+        holder: PdId,
+        space: NodeIdx,
+        resource_type: &str,
+        local_id: u64,
+    ) -> Result<NodeIdx, KeeperError> {
+        let h = self.pd(holder)?.node;
+        let s = self.space_mut(space)?;
+        let (number, n) = (s.number, s.next);
+        s.next += 1;
+        let node =
+            Node::resource(format!("{resource_type}_{number:x}_{n:x}"), resource_type).with("local_id", local_id);
+        let node = self.model.add_node(node)?;
+        edge(&mut self.model, EdgeKind::Subset, node, space)?;
+        hold(&mut self.model, h, node, Perms::READ | Perms::WRITE)?;
+        Ok(node)
+    }
+
+    /// A MAP edge `from` -> `to` (a space onto a space, a resource onto a resource).
+    pub fn map(&mut self, from: NodeIdx, to: NodeIdx) -> Result<(), KeeperError> {
+        if !self.model.out_edges_of(from, EdgeKind::Map).any(|(_, e)| e.to == to) {
+            edge(&mut self.model, EdgeKind::Map, from, to)?;
+        }
+        Ok(())
+    }
+
+    /// Whether there is a MAP edge `from` -> `to`.
+    pub fn has_map(&self, from: NodeIdx, to: NodeIdx) -> bool {
+        self.model.out_edges_of(from, EdgeKind::Map).any(|(_, e)| e.to == to)
+    }
+
+    /// How many MAP edges reach `node`, and leave it.
+    pub fn map_degree(&self, node: NodeIdx) -> (usize, usize) {
+        (self.model.in_edges_of(node, EdgeKind::Map).count(), self.model.out_edges_of(node, EdgeKind::Map).count())
+    }
+
+    /// Whether `to` can be reached from `from` over MAP edges (so a MAP `to` -> `from`
+    /// would close a cycle).
+    pub fn reaches(&self, from: NodeIdx, to: NodeIdx) -> bool {
+        let mut todo = alloc::vec![from];
+        let mut seen = alloc::collections::BTreeSet::new();
+        while let Some(n) = todo.pop() {
+            if n == to {
+                return true;
+            }
+            if seen.insert(n) {
+                todo.extend(self.model.out_edges_of(n, EdgeKind::Map).map(|(_, e)| e.to));
+            }
+        }
+        false
+    }
+
     /// Forgets a region or an address space (with every edge touching it).
     pub fn remove_node(&mut self, node: NodeIdx) {
         self.model.remove_node(node);

@@ -241,3 +241,25 @@ fn a_cpu_on_request_runs_on_the_core_once_pinned() {
     k.remove_node(vcpu);
     assert_eq!(osmosis::check(k.model()), []);
 }
+
+#[test]
+fn spaces_registered_at_run_time_map_onto_each_other() {
+    let (mut k, pd) = process();
+    let blocks = k.register_space(pd, "BLOCK", "BLOCK").expect("blocks");
+    let files = k.register_space(pd, "DOC", "DOCS").expect("files");
+    let b = k.add_resource(pd, blocks, "BLOCK", 7).expect("block");
+    let f = k.add_resource(pd, files, "DOC", 1).expect("file");
+    k.map(files, blocks).expect("space map");
+    k.map(f, b).expect("resource map");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    assert_eq!(m.types.space_type_of("DOC"), "DOCS");
+    assert_eq!(m.node(b).int("local_id"), Some(7));
+    assert!(k.reaches(files, blocks) && !k.reaches(blocks, files), "the MAP goes one way");
+    // A core type cannot be registered again, nor a type under a second space type.
+    assert!(k.register_space(pd, "VMR", "X").is_err() && k.register_space(pd, "X", "MO").is_err());
+    assert!(k.register_space(pd, "DOC", "OTHER").is_err());
+    k.remove_node(f);
+    k.remove_node(files);
+    assert_eq!(osmosis::check(k.model()), []);
+}

@@ -26,7 +26,7 @@ pub const FIRST_USE_SLOT: u32 = 4;
 /// [`ROOT_INTERFACES`] on its own endpoint.
 pub const ROOT_SERVER: u32 = u32::MAX - 1;
 /// The interfaces the root task serves.
-pub const ROOT_INTERFACES: [&str; 3] = ["memory", "pd", "cpu"];
+pub const ROOT_INTERFACES: [&str; 4] = ["memory", "pd", "cpu", "resource_space"];
 
 /// Bumped whenever the layout changes: the root refuses a description of another version.
 pub const VERSION: u32 = 3;

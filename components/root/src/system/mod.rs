@@ -43,6 +43,7 @@ mod extraction;
 mod memory;
 mod pds;
 mod serve;
+mod spaces;
 mod supervise;
 
 use serve::{RootClient, RootService};
@@ -108,6 +109,9 @@ pub struct Running {
     /// The root's CPU server: its handles (badges after the PD server's) and its state.
     cpu_book: Book,
     cpu_state: cpus::CpuState,
+    /// The root's resource-space server: its handles and its state.
+    space_book: Book,
+    space_state: spaces::SpaceState,
     /// Caps the root minted for its handles: (badge, slot).
     handle_caps: Vec<(Badge, Word)>,
     /// Every model extracted, in order (for the in-system tests to check).
@@ -142,6 +146,10 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
             cellulos::runtime::limits::FIRST_HANDLE_BADGE + 2 * cellulos::runtime::server::HANDLES_PER_BOOK,
         ),
         cpu_state: cpus::CpuState::default(),
+        space_book: Book::with_first_badge(
+            cellulos::runtime::limits::FIRST_HANDLE_BADGE + 3 * cellulos::runtime::server::HANDLES_PER_BOOK,
+        ),
+        space_state: spaces::SpaceState::default(),
         handle_caps: Vec::new(),
         extracted: false,
         failures: 0,

@@ -1,4 +1,5 @@
-//! The root's own servers on its endpoint (idl/memory.idl, pd.idl, cpu.idl): a call from a
+//! The root's own servers on its endpoint (idl/memory.idl, pd.idl, cpu.idl,
+//! resource_space.idl): a call from a
 //! component's connection to `root` is decoded, dispatched through the generated service of
 //! the connection's interface (which checks every handle and keeps the handles), and
 //! answered, as a component's server loop does; new resources go back as caps to the root's
@@ -9,6 +10,7 @@ use alloc::vec::Vec;
 use cellulos::interfaces::cpu::CpuService;
 use cellulos::interfaces::memory::MemoryService;
 use cellulos::interfaces::pd::PdService;
+use cellulos::interfaces::resource_space::ResourceSpaceService;
 use cellulos::runtime::server::{Serve, ServeCtx};
 use cellulos::runtime::{Badge, Cap, Message, Status};
 use sel4::{CapRights, MessageInfo, Word};
@@ -16,6 +18,7 @@ use sel4::{CapRights, MessageInfo, Word};
 use super::cpus::{self, CpuCtx};
 use super::memory::MemoryCtx;
 use super::pds::{self, PdCtx};
+use super::spaces::SpaceCtx;
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
 use crate::thread::Supervisor;
@@ -30,6 +33,8 @@ pub enum RootService {
     Pd,
     /// idl/cpu.idl.
     Cpu,
+    /// idl/resource_space.idl.
+    Spaces,
 }
 
 impl RootService {
@@ -41,6 +46,8 @@ impl RootService {
             Some(RootService::Pd)
         } else if interface_id == cellulos::interfaces::cpu::INTERFACE_ID {
             Some(RootService::Cpu)
+        } else if interface_id == cellulos::interfaces::resource_space::INTERFACE_ID {
+            Some(RootService::Spaces)
         } else {
             None
         }
@@ -52,6 +59,7 @@ impl RootService {
             RootService::Memory => &["VMR", "MO"],
             RootService::Pd => &["PD"],
             RootService::Cpu => &["VCPU", "PCPU"],
+            RootService::Spaces => &["RESSPC"],
         }
     }
 }
@@ -146,6 +154,7 @@ impl Running {
             RootService::Memory => &self.memory_book,
             RootService::Pd => &self.pd_book,
             RootService::Cpu => &self.cpu_book,
+            RootService::Spaces => &self.space_book,
         };
         for (i, cap) in msg.caps.iter_mut().enumerate().take(r.info.extra_caps()) {
             // The root sets no receive slot: only caps to its own endpoint arrive (unwrapped).
@@ -229,6 +238,21 @@ impl Running {
                 self.cpu_book = service.book;
                 done
             }
+            RootService::Spaces => {
+                let mut service = ResourceSpaceService {
+                    server: SpaceCtx {
+                        keeper: &mut self.keeper,
+                        pds: &self.pds,
+                        clients: &self.root_clients,
+                        st: &mut self.space_state,
+                    },
+                    book: core::mem::take(&mut self.space_book),
+                    root: 0,
+                };
+                let done = dispatch(&mut service, r, &mut msg, &client);
+                self.space_book = service.book;
+                done
+            }
         };
         for badge in revoked {
             self.revoke_handle(k, badge)?;
@@ -296,12 +320,14 @@ impl Running {
             st: &mut self.memory,
         }
         .release_instance(i);
+        self.space_state.release_instance(&mut self.keeper, i);
         let clients: Vec<RootClient> = self.root_clients.iter().filter(|c| c.instance == i).copied().collect();
         for c in clients {
             let ended = match c.service {
                 RootService::Memory => self.memory_book.release_holder(c.badge),
                 RootService::Pd => self.pd_book.release_holder(c.badge),
                 RootService::Cpu => self.cpu_book.release_holder(c.badge),
+                RootService::Spaces => self.space_book.release_holder(c.badge),
             };
             for badge in ended {
                 self.revoke_handle(k, badge)?;

@@ -48,6 +48,7 @@ const TESTS: &[(&str, Test)] = &[
     ("MEMORY0001", system::the_root_serves_memory),
     ("PD0001", system::the_root_makes_threads_and_processes),
     ("CPU0001", system::the_root_serves_cpus),
+    ("RESSPACE0001", system::the_root_registers_spaces),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

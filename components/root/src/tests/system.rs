@@ -298,3 +298,28 @@ pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// The root's resource-space server, driven by the spacetest client: in its snapshot the
+/// spaces it registered are in the model (a DISK space of SECTORs included: the type table
+/// learnt the new type), held by it, the FILE space MAPs onto the BLOCK space and its file
+/// onto a block, and the model passes the checker (a resource MAP with its spaces' MAP).
+pub fn the_root_registers_spaces(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let models = boot_client(c, &["spacetest"], "spacetest")?;
+    let m = models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
+    ensure!(m.types.space_type_of("SECTOR") == "DISK", "the type table did not learn SECTOR in DISK");
+    let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == "spacetest").map(|(i, _)| i).ok_or("no spacetest")?;
+    let space = |ty: &str| m.nodes_of(NodeKind::Space).find(|(_, n)| n.ty == ty).map(|(i, _)| i);
+    let (files, blocks, disks) =
+        (space("FILE").ok_or("no FILE")?, space("BLOCK").ok_or("no BLOCK")?, space("DISK").ok_or("no DISK")?);
+    for s in [files, blocks, disks] {
+        ensure!(m.in_edges_of(s, EdgeKind::Hold).any(|(_, e)| e.from == pd), "{} not held", m.node(s).id);
+    }
+    ensure!(m.out_edges_of(files, EdgeKind::Map).any(|(_, e)| e.to == blocks), "FILE does not MAP BLOCK");
+    let in_space = |s| m.in_edges_of(s, EdgeKind::Subset).map(|(_, e)| e.from).collect::<Vec<_>>();
+    let (f, b) = (in_space(files), in_space(blocks));
+    ensure!(f.len() == 1 && b.len() == 1, "{} files and {} blocks, expected 1 and 1 (one deleted)", f.len(), b.len());
+    ensure!(m.out_edges_of(f[0], EdgeKind::Map).any(|(_, e)| e.to == b[0]), "the file does not MAP its block");
+    Ok(())
+}
