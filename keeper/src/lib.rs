@@ -494,6 +494,22 @@ impl Keeper {
         Ok(())
     }
 
+    /// Gives `to` a copy of every resource-directory entry (REQUEST edge) of `from`.
+    pub fn copy_requests(&mut self, from: PdId, to: PdId) -> Result<(), KeeperError> {
+        let f = self.pd(from)?.node;
+        let entries: Vec<(NodeIdx, String)> =
+            self.model.out_edges_of(f, EdgeKind::Request).map(|(_, e)| (e.to, e.request_type.clone())).collect();
+        let t = self.pd(to)?.node;
+        for (server, ty) in entries {
+            if server != t
+                && !self.model.out_edges_of(t, EdgeKind::Request).any(|(_, e)| e.to == server && e.request_type == ty)
+            {
+                self.model.add_edge(osmosis::Edge::request(t, server, &ty))?;
+            }
+        }
+        Ok(())
+    }
+
     /// How many HOLD and REQUEST edges leave `pd`.
     pub fn counts(&self, pd: PdId) -> Result<(usize, usize), KeeperError> {
         let n = self.pd(pd)?.node;

@@ -1,10 +1,11 @@
 //! A client of the root task's PD server (PD0001): it makes a thread of itself and a
 //! process from another component's image, starts the thread, gives the process a
-//! resource-directory entry and two of its regions (one shared, one copied), asks for a
-//! snapshot of the model (the root checks what a thread and a process share with it),
-//! tries what it may not (an unknown image, a priority above its own, configuring twice,
-//! terminating itself, a copy over its budget, a memory object passed as a region), and
-//! terminates both. Exit code: how many checks failed.
+//! resource-directory entry, its own directory and two of its regions (one shared, one
+//! copied), has the root dump the model (the root checks what a thread and a process share
+//! with it), tries what it may not (an unknown image, a priority above its own,
+//! configuring twice, terminating itself, a copy over its budget, a memory object passed as
+//! a region), links the thread to the process and terminates the process (both end).
+//! Exit code: how many checks failed.
 #![no_std]
 #![no_main]
 
@@ -88,10 +89,16 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let info = pds.info(&child)?;
     t.check(!info.running && info.requests == 1, "a process made, not started, with one request");
 
-    t.check(c.extract_model().is_ok(), "a snapshot of the model with the thread and the process");
+    // Its own directory (REQUEST edges: PD, VMR and MO to the root) copied to the process.
+    pds.share_directory(&child)?;
+    t.check(pds.info(&child)?.requests == 4, "its directory shared: the process has 4 requests");
+    let summary = pds.dump_model()?;
+    t.check(summary.pds >= 4 && summary.edges > 0 && summary.bytes > 0, "dump_model: the whole model went out");
     t.check(pds.terminate(me).err() == Some(CallError::App(PdError::NotAllowed)), "it cannot terminate itself");
-    pds.terminate(thread)?;
+    // Linked, the thread ends with the process.
+    pds.link(&thread, &child)?;
     pds.terminate(child)?;
+    t.check(pds.info(&thread).is_err(), "linked: the thread ended with the process");
     t.check(c.extract_model().is_ok(), "a snapshot after both ended");
     println!("spawner: {} check(s) failed", t.failed);
     Ok(t.failed)

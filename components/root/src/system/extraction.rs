@@ -26,6 +26,7 @@ impl Running {
                 let (nodes, edges) = (model.node_count(), model.edge_count());
                 println!("cellulos root: model extracted: {nodes} nodes, {edges} edges ({bytes} bytes on COM2)");
                 self.extracted = true;
+                self.last_bytes = bytes;
                 self.models.push(model);
                 0
             }
@@ -35,6 +36,24 @@ impl Running {
                 2
             }
         }
+    }
+
+    /// Extracts the model now (as `extract_and_send`) and summarises it for `pd.dump_model`.
+    pub(super) fn dump(&mut self, k: &mut Kernel) -> Option<cellulos::interfaces::pd::ModelSummary> {
+        if self.extract_and_send(k) != 0 {
+            return None;
+        }
+        let m = self.models.last()?;
+        let stats = osmosis::query::stats(m);
+        let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let of = |kind| count(stats.nodes.get(&kind).copied().unwrap_or(0));
+        Some(cellulos::interfaces::pd::ModelSummary {
+            pds: of(osmosis::NodeKind::Pd),
+            resources: of(osmosis::NodeKind::Resource),
+            spaces: of(osmosis::NodeKind::Space),
+            edges: count(m.edge_count()),
+            bytes: count(self.last_bytes),
+        })
     }
 
     /// One server's book, as its `export_model` answers.

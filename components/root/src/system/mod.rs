@@ -114,6 +114,8 @@ pub struct Running {
     space_state: spaces::SpaceState,
     /// Caps the root minted for its handles: (badge, slot).
     handle_caps: Vec<(Badge, Word)>,
+    /// The size of the last model streamed out, in bytes.
+    last_bytes: usize,
     /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub models: Vec<osmosis::Model>,
@@ -154,6 +156,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         extracted: false,
         failures: 0,
         models: Vec::new(),
+        last_bytes: 0,
     };
     // The root's memory server: physical memory is the space its memory objects live in.
     let (physical, _) = running

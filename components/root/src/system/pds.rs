@@ -10,7 +10,9 @@
 //! the same address: the same memory (`Shared`: both map one memory object) or a copy of it
 //! (`Copied`: a new memory object, counted against the caller's budget).
 //!
-//! Not served yet: `share_directory`, `link` and `dump_model` answer `NotAllowed`.
+//! `share_directory` copies the caller's REQUEST edges to a PD it made; `link` ties two PDs
+//! it made so that when one ends the other is terminated; `dump_model` extracts the whole
+//! model now (as `Component::extract_model` does) and answers its size.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -85,6 +87,8 @@ struct Given {
 #[derive(Default)]
 pub struct PdState {
     entries: Vec<Option<Entry>>,
+    /// PDs that end together.
+    links: Vec<(usize, usize)>,
 }
 
 /// What a call may touch, borrowed from the running system for one call.
@@ -102,6 +106,8 @@ pub struct PdCtx<'a> {
     pub memory: &'a MemoryState,
     pub memory_book: &'a Book,
     pub budgets: &'a [u32],
+    /// The summary of a model extracted for this call, if it is a `dump_model`.
+    pub dump: Option<ModelSummary>,
 }
 
 impl PdCtx<'_> {
@@ -385,12 +391,24 @@ impl PdServer for PdCtx<'_> {
         self.keeper.request(from, to, resource_type.as_str()).map_err(|_| PdError::NotAllowed)
     }
 
-    fn share_directory(&mut self, _: Badge, _: Held<Pd>) -> Result<(), PdError> {
-        Err(PdError::NotAllowed)
+    fn share_directory(&mut self, caller: Badge, target: Held<Pd>) -> Result<(), PdError> {
+        let i = self.caller(caller)?;
+        let to = self.model_pd(target.key)?;
+        let from = self.pds.get(i).copied().ok_or(PdError::NotConfigured)?;
+        self.keeper.copy_requests(from, to).map_err(|_| PdError::NotAllowed)
     }
 
-    fn link(&mut self, _: Badge, _: Held<Pd>, _: Held<Pd>) -> Result<(), PdError> {
-        Err(PdError::NotAllowed)
+    fn link(&mut self, _caller: Badge, a: Held<Pd>, b: Held<Pd>) -> Result<(), PdError> {
+        // A component's own PD ends with its process, as composed: only PDs made are linked.
+        for key in [a.key, b.key] {
+            if self.entry(key)?.own.is_some() {
+                return Err(PdError::NotAllowed);
+            }
+        }
+        if a.key != b.key && !self.st.links.contains(&(a.key as usize, b.key as usize)) {
+            self.st.links.push((a.key as usize, b.key as usize));
+        }
+        Ok(())
     }
 
     fn start(&mut self, _caller: Badge, target: Held<Pd>) -> Result<(), PdError> {
@@ -431,8 +449,10 @@ impl PdServer for PdCtx<'_> {
         })
     }
 
-    fn dump_model(&mut self, _: Badge) -> Result<ModelSummary, PdError> {
-        Err(PdError::NotAllowed)
+    fn dump_model(&mut self, _caller: Badge) -> Result<ModelSummary, PdError> {
+        // Extracted before this call was dispatched (the root must be between calls to ask
+        // its servers); a server's call gets none.
+        self.dump.take().ok_or(PdError::NotAllowed)
     }
 }
 
@@ -457,9 +477,28 @@ pub fn end(
         end(k, processes, keeper, st, t)?;
     }
     let Some(entry) = st.entries.get_mut(key).and_then(Option::take) else { return Ok(()) };
+    // What it is linked to ends with it.
+    let linked: Vec<usize> =
+        st.links.iter().filter_map(|(a, b)| (*a == key).then_some(*b).or((*b == key).then_some(*a))).collect();
+    st.links.retain(|(a, b)| *a != key && *b != key);
     if let Some(pd) = entry.model {
         let _ = keeper.remove_pd(pd);
     }
+    let ended = end_runnable(k, processes, keeper, st, entry);
+    for other in linked {
+        end(k, processes, keeper, st, other)?;
+    }
+    ended
+}
+
+/// Ends what an entry ran (its model PD already gone).
+fn end_runnable(
+    k: &mut Kernel,
+    processes: &mut [(String, Option<Process>, bool)],
+    keeper: &mut Keeper,
+    st: &mut PdState,
+    entry: Entry,
+) -> Result<(), KernelError> {
     match entry.runnable {
         Some(Runnable::Process(mut p)) => {
             for given in entry.shared {

@@ -195,6 +195,14 @@ impl Running {
                 done
             }
             RootService::Pd => {
+                // dump_model: extracted now, between calls (a server asking is refused: it
+                // would be asked for its own part meanwhile).
+                let dump = match label as u32 == cellulos::interfaces::pd::methods::DUMP_MODEL
+                    && !self.processes.get(client.instance).is_some_and(|(_, _, server)| *server)
+                {
+                    true => self.dump(k),
+                    false => None,
+                };
                 let mut service = PdService {
                     server: PdCtx {
                         k: &mut *k,
@@ -209,6 +217,7 @@ impl Running {
                         memory: &self.memory,
                         memory_book: &self.memory_book,
                         budgets: &self.budgets,
+                        dump,
                     },
                     book: core::mem::take(&mut self.pd_book),
                     root: 0,

@@ -267,9 +267,19 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
         .collect();
     ensure!(copies.len() == 1, "the process holds {} one-page copies, expected 1", copies.len());
     ensure!(rsi(m, parent, thread, "VCPU").shared == 0, "the thread has a CPU of its own");
-    let requests: Vec<_> =
-        m.out_edges_of(child, EdgeKind::Request).map(|(_, e)| (e.to, e.request_type.as_str())).collect();
-    ensure!(requests == [(parent, "PD")], "the process's requests: {requests:?}");
+    // Its own entry to the spawner, and the spawner's three to the root (shared directory).
+    let mut requests: Vec<_> = m
+        .out_edges_of(child, EdgeKind::Request)
+        .map(|(_, e)| (m.node(e.to).id.as_str(), e.request_type.as_str()))
+        .collect();
+    requests.sort_unstable();
+    let parent_id = m.node(parent).id.as_str();
+    let want = {
+        let mut w = alloc::vec![("PD_0", "MO"), ("PD_0", "PD"), ("PD_0", "VMR"), (parent_id, "PD")];
+        w.sort_unstable();
+        w
+    };
+    ensure!(requests == want, "the process's requests: {requests:?}");
     // Both ended with the spawner's terminate; nothing of them is left in its second snapshot.
     ensure!(models.len() == 2, "{} snapshots, expected 2", models.len());
     let last = &models[1];
