@@ -4,6 +4,7 @@
 //! (`diff`); 2 bad command line; 3 a file could not be read or written, or a named node
 //! is missing or of the wrong kind.
 
+mod linux;
 mod report;
 
 use std::path::{Path, PathBuf};
@@ -75,6 +76,22 @@ enum Command {
         /// Print every added and removed node and edge, not only counts.
         #[arg(long)]
         verbose: bool,
+    },
+    /// The model of the running Linux system, from /proc: processes and threads as PDs,
+    /// their address spaces and mappings, open and mapped files, namespaces.
+    Linux {
+        /// Only these processes (repeatable); all of them when absent.
+        #[arg(long = "pid")]
+        pids: Vec<u32>,
+        /// Where to write; standard output if absent.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// json, csv, neo4j (a directory), cypher, dot or svg.
+        #[arg(long, default_value = "json")]
+        to: Format,
+        /// Read this /proc tree instead of /proc.
+        #[arg(long, default_value = "/proc", hide = true)]
+        proc_root: PathBuf,
     },
     /// Convert a model to another format.
     Convert {
@@ -222,25 +239,47 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 EXIT_FOUND
             }
         }
+        Command::Linux { pids, output, to, proc_root } => {
+            let scan = linux::scan::scan(&proc_root, &pids).map_err(input)?;
+            let k = &scan.skipped;
+            eprintln!(
+                "osmosis: {} processes, {} threads, {} nodes, {} edges; skipped: {} gone, {} unreadable, \
+                 {} malformed lines, {} kernel threads without memory",
+                scan.processes,
+                scan.threads,
+                scan.model.node_count(),
+                scan.model.edge_count(),
+                k.gone,
+                k.unreadable,
+                k.malformed,
+                k.kernel_threads
+            );
+            write_model(&scan.model, to, output.as_deref())?;
+            0
+        }
         Command::Convert { file, to, output } => {
-            let model = load(&file)?;
-            match output {
-                Some(path) => format::write_path(&model, to, &path).map_err(input)?,
-                None if to == Format::Neo4j => {
-                    return Err(Fail(2, "--to neo4j writes a directory of CSV files: give it with -o DIR".into()))
-                }
-                None => {
-                    let stdout = std::io::stdout();
-                    let mut lock = std::io::BufWriter::new(stdout.lock());
-                    format::write(&model, to, &mut lock).map_err(input)?;
-                    std::io::Write::flush(&mut lock).map_err(input)?;
-                }
-            }
+            write_model(&load(&file)?, to, output.as_deref())?;
             0
         }
     };
     print!("{out}");
     Ok(code)
+}
+
+/// Writes `model` as `to` to `output` (a directory for neo4j), or to standard output.
+fn write_model(model: &Model, to: Format, output: Option<&Path>) -> Result<(), Fail> {
+    match output {
+        Some(path) => format::write_path(model, to, path).map_err(input),
+        None if to == Format::Neo4j => {
+            Err(Fail(2, "--to neo4j writes a directory of CSV files: give it with -o DIR".into()))
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            format::write(model, to, &mut lock).map_err(input)?;
+            std::io::Write::flush(&mut lock).map_err(input)
+        }
+    }
 }
 
 fn query_command(q: QueryCommand, load: &dyn Fn(&Path) -> Result<Model, Fail>) -> Result<String, Fail> {

@@ -1,0 +1,367 @@
+//! Builds the OSmosis model of a running Linux system from a `/proc` tree:
+//!
+//! - the kernel is `PD_kernel`, holding (may terminate) every process and thread;
+//! - a process is `PD_<pid>` (its name, pid and uid as attributes) holding its address space
+//!   `ADS_SPACE_<pid>`, one `VMR_<pid>_<start>` per mapping (permissions on the HOLD edge;
+//!   address, pages, kind, path), and its namespaces, each a space (`FILE_SPACE_<inode>`
+//!   for the mount namespace, `<NAME>_NS_<inode>` for the others);
+//! - a thread is `PD_<pid>_<tid>`: it holds its process's address space and every region in
+//!   it (so a thread and its process have RSI 1 for VMR);
+//! - files (open descriptors and file-backed mappings) are `FILE` resources in their mount
+//!   namespace's space; a file-backed region MAPs onto its file (and the address space onto
+//!   the file space).
+//!
+//! Processes that exit mid-scan, files it may not read and lines it cannot parse are
+//! skipped and counted, never fatal.
+
+use std::collections::BTreeMap;
+use std::io::ErrorKind;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use osmosis::{EdgeKind, Model, ModelError, Node, NodeIdx, Perms};
+
+use super::maps::{self, Mapping};
+
+/// The namespaces of `/proc/PID/ns`, and the space type each becomes.
+const NAMESPACES: [(&str, &str); 8] = [
+    ("mnt", "FILE"),
+    ("pid", "PID_NS"),
+    ("net", "NET_NS"),
+    ("user", "USER_NS"),
+    ("uts", "UTS_NS"),
+    ("ipc", "IPC_NS"),
+    ("cgroup", "CGROUP_NS"),
+    ("time", "TIME_NS"),
+];
+
+/// What the scan passed over, and why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Processes (or threads) that were gone before they could be read.
+    pub gone: usize,
+    /// Files it was not allowed to read (another user's maps, descriptors, namespaces).
+    pub unreadable: usize,
+    /// Lines of `maps` it could not parse.
+    pub malformed: usize,
+    /// Kernel threads (no address space of their own: a PD without memory).
+    pub kernel_threads: usize,
+}
+
+/// A scan's result.
+pub struct Scan {
+    /// The model.
+    pub model: Model,
+    /// Processes and threads in it.
+    pub processes: usize,
+    pub threads: usize,
+    /// What it passed over.
+    pub skipped: Skipped,
+}
+
+/// Scans the processes `pids` (all, when empty) of the `/proc` tree at `proc_root`.
+pub fn scan(proc_root: &Path, pids: &[u32]) -> Result<Scan, ModelError> {
+    let mut s = Scanner {
+        proc_root: proc_root.to_path_buf(),
+        model: Model::new(),
+        skipped: Skipped::default(),
+        spaces: BTreeMap::new(),
+        processes: 0,
+        threads: 0,
+    };
+    let kernel = s.model.add_node(Node::pd("PD_kernel", "kernel"))?;
+    let pids: Vec<u32> = if pids.is_empty() {
+        let entries = std::fs::read_dir(proc_root).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+        let mut all: Vec<u32> = entries.iter().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect();
+        all.sort_unstable();
+        all
+    } else {
+        pids.to_vec()
+    };
+    for pid in pids {
+        s.process(kernel, pid)?;
+    }
+    Ok(Scan { model: s.model, processes: s.processes, threads: s.threads, skipped: s.skipped })
+}
+
+struct Scanner {
+    proc_root: PathBuf,
+    model: Model,
+    skipped: Skipped,
+    /// Spaces by id, made once.
+    spaces: BTreeMap<String, NodeIdx>,
+    processes: usize,
+    threads: usize,
+}
+
+/// How reading a file went.
+enum Read<T> {
+    Ok(T),
+    Gone,
+    Denied,
+}
+
+fn read_text(path: &Path) -> Read<String> {
+    match std::fs::read(path) {
+        Ok(bytes) => Read::Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => Read::Denied,
+        Err(_) => Read::Gone,
+    }
+}
+
+fn perms(m: &Mapping) -> Perms {
+    let mut p = Perms::NONE;
+    for (on, bit) in [(m.read, Perms::READ), (m.write, Perms::WRITE), (m.execute, Perms::EXECUTE)] {
+        if on {
+            p = p | bit;
+        }
+    }
+    p
+}
+
+/// A device in a file's node id: `<major>_<minor>` in hex, as `maps` writes it.
+fn dev_id(major: u64, minor: u64) -> String {
+    format!("{major:x}_{minor:x}")
+}
+
+/// A string attribute value the model can carry (no control characters: newlines in paths
+/// are written back as the kernel escapes them).
+fn text(s: &str) -> String {
+    s.replace('\n', "\\012").chars().filter(|c| !c.is_control()).collect()
+}
+
+impl Scanner {
+    fn hold(&mut self, from: NodeIdx, to: NodeIdx, perms: Perms) -> Result<(), ModelError> {
+        self.model.add_edge(osmosis::Edge::new(EdgeKind::Hold, from, to).with_perms(perms)).map(|_| ())
+    }
+
+    fn edge_once(&mut self, kind: EdgeKind, from: NodeIdx, to: NodeIdx) -> Result<(), ModelError> {
+        if !self.model.out_edges_of(from, kind).any(|(_, e)| e.to == to) {
+            self.model.add_edge(osmosis::Edge::new(kind, from, to))?;
+        }
+        Ok(())
+    }
+
+    fn space(&mut self, id: String, ty: &str, inode: u64) -> Result<NodeIdx, ModelError> {
+        if let Some(n) = self.spaces.get(&id) {
+            return Ok(*n);
+        }
+        let n = self.model.add_node(Node::space(id.clone(), ty).with("inode", inode))?;
+        self.spaces.insert(id, n);
+        Ok(n)
+    }
+
+    /// The namespaces of `dir` (a process or thread): (space type, inode) of each readable.
+    fn namespaces(&mut self, dir: &Path) -> Vec<(&'static str, &'static str, u64)> {
+        let mut out = Vec::new();
+        for (name, ty) in NAMESPACES {
+            match std::fs::read_link(dir.join("ns").join(name)) {
+                Ok(link) => {
+                    // "mnt:[4026531840]"
+                    let inode = link
+                        .to_str()
+                        .and_then(|l| l.split_once(":["))
+                        .and_then(|(_, rest)| rest.strip_suffix(']'))
+                        .and_then(|n| n.parse().ok());
+                    if let Some(inode) = inode {
+                        out.push((name, ty, inode));
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::PermissionDenied => self.skipped.unreadable += 1,
+                // No such namespace on this kernel, or the process is gone.
+                Err(_) => {}
+            }
+        }
+        out
+    }
+
+    fn process(&mut self, kernel: NodeIdx, pid: u32) -> Result<(), ModelError> {
+        let dir = self.proc_root.join(pid.to_string());
+        let comm = match read_text(&dir.join("comm")) {
+            Read::Ok(c) => c.trim_end_matches('\n').to_string(),
+            Read::Gone => {
+                self.skipped.gone += 1;
+                return Ok(());
+            }
+            Read::Denied => {
+                self.skipped.unreadable += 1;
+                return Ok(());
+            }
+        };
+        let uid = match read_text(&dir.join("status")) {
+            Read::Ok(status) => status
+                .lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .and_then(|u| u.split_whitespace().next())
+                .and_then(|u| u.parse::<u64>().ok()),
+            _ => None,
+        };
+        let mut node = Node::pd(format!("PD_{pid}"), text(&comm)).with("pid", u64::from(pid));
+        if let Some(uid) = uid {
+            node = node.with("uid", uid);
+        }
+        let pd = self.model.add_node(node)?;
+        self.processes += 1;
+        self.hold(kernel, pd, Perms::TERMINATE)?;
+        let namespaces = self.namespaces(&dir);
+        let mut mount_space = None;
+        for (name, ty, inode) in &namespaces {
+            let id = if *name == "mnt" { format!("FILE_SPACE_{inode}") } else { format!("{ty}_{inode}") };
+            let space = self.space(id, ty, *inode)?;
+            self.hold(pd, space, Perms::READ)?;
+            if *name == "mnt" {
+                mount_space = Some((space, *inode));
+            }
+        }
+        // Memory: no maps at all is a kernel thread.
+        let lines = match read_text(&dir.join("maps")) {
+            Read::Ok(text) => text,
+            Read::Gone => {
+                self.skipped.gone += 1;
+                return Ok(());
+            }
+            Read::Denied => {
+                self.skipped.unreadable += 1;
+                String::new()
+            }
+        };
+        let mut held: Vec<(NodeIdx, Perms)> = Vec::new();
+        let ads = if lines.trim().is_empty() {
+            self.skipped.kernel_threads += 1;
+            None
+        } else {
+            let ads = self.model.add_node(Node::space(format!("ADS_SPACE_{pid}"), "ADS"))?;
+            self.hold(pd, ads, Perms::READ | Perms::WRITE)?;
+            for line in lines.lines() {
+                match maps::parse(line) {
+                    Ok(m) => {
+                        let vmr = self.region(pid, ads, &m, mount_space)?;
+                        self.hold(pd, vmr, perms(&m))?;
+                        held.push((vmr, perms(&m)));
+                    }
+                    Err(_) => self.skipped.malformed += 1,
+                }
+            }
+            Some(ads)
+        };
+        self.descriptors(pd, &dir, mount_space)?;
+        // Threads: the same address space and regions, the same namespaces.
+        let tasks = std::fs::read_dir(dir.join("task")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default();
+        let mut tids: Vec<u32> = tasks.iter().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect();
+        tids.sort_unstable();
+        for tid in tids.into_iter().filter(|t| *t != pid) {
+            let name = match read_text(&dir.join("task").join(tid.to_string()).join("comm")) {
+                Read::Ok(c) => c.trim_end_matches('\n').to_string(),
+                _ => {
+                    self.skipped.gone += 1;
+                    continue;
+                }
+            };
+            let thread = self.model.add_node(
+                Node::pd(format!("PD_{pid}_{tid}"), text(&name))
+                    .with("pid", u64::from(pid))
+                    .with("tid", u64::from(tid)),
+            )?;
+            self.threads += 1;
+            self.hold(kernel, thread, Perms::TERMINATE)?;
+            if let Some(ads) = ads {
+                self.hold(thread, ads, Perms::READ | Perms::WRITE)?;
+            }
+            for (vmr, p) in &held {
+                self.hold(thread, *vmr, *p)?;
+            }
+            let spaces: Vec<NodeIdx> = self
+                .model
+                .out_edges_of(pd, EdgeKind::Hold)
+                .map(|(_, e)| e.to)
+                .filter(|s| self.model.node(*s).kind == osmosis::NodeKind::Space && Some(*s) != ads)
+                .collect();
+            for space in spaces {
+                self.hold(thread, space, Perms::READ)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A region of `pid`'s address space; a file-backed one MAPs onto its file.
+    fn region(
+        &mut self,
+        pid: u32,
+        ads: NodeIdx,
+        m: &Mapping,
+        mount_space: Option<(NodeIdx, u64)>,
+    ) -> Result<NodeIdx, ModelError> {
+        let mut node = Node::resource(format!("VMR_{pid}_{:x}", m.start), "VMR")
+            .with("addr", m.start)
+            .with("pages", (m.end - m.start).div_ceil(4096))
+            .with("size_bits", 12u64)
+            .with("kind", maps::kind(m));
+        if let Some(path) = &m.path {
+            node = node.with("path", text(path));
+        }
+        if m.deleted {
+            node = node.with("deleted", 1u64);
+        }
+        let vmr = match self.model.add_node(node) {
+            Ok(v) => v,
+            // Two lines for one start address: the second is malformed.
+            Err(ModelError::DuplicateId(_)) => {
+                self.skipped.malformed += 1;
+                return self.model.find(&format!("VMR_{pid}_{:x}", m.start)).ok_or(ModelError::TooLarge);
+            }
+            Err(e) => return Err(e),
+        };
+        self.model.add_edge(osmosis::Edge::new(EdgeKind::Subset, vmr, ads))?;
+        if let (Some(path), Some((space, ns)), true) = (&m.path, mount_space, m.inode != 0) {
+            if path.starts_with('/') {
+                let (major, minor) = m.dev.split_once(':').unwrap_or(("0", "0"));
+                let number = |s: &str| u64::from_str_radix(s, 16).unwrap_or(0);
+                let file = self.file(space, ns, &dev_id(number(major), number(minor)), m.inode, path)?;
+                self.edge_once(EdgeKind::Map, vmr, file)?;
+                self.edge_once(EdgeKind::Map, ads, space)?;
+            }
+        }
+        Ok(vmr)
+    }
+
+    /// The FILE resource of (device, inode) in mount namespace space `space`.
+    fn file(&mut self, space: NodeIdx, ns: u64, dev: &str, inode: u64, path: &str) -> Result<NodeIdx, ModelError> {
+        let id = format!("FILE_{ns}_{dev}_{inode}");
+        if let Some(f) = self.model.find(&id) {
+            return Ok(f);
+        }
+        let f = self.model.add_node(Node::resource(id, "FILE").with("path", text(path)).with("inode", inode))?;
+        self.model.add_edge(osmosis::Edge::new(EdgeKind::Subset, f, space))?;
+        Ok(f)
+    }
+
+    /// Open descriptors naming files: held (read; write when open for writing).
+    fn descriptors(&mut self, pd: NodeIdx, dir: &Path, mount_space: Option<(NodeIdx, u64)>) -> Result<(), ModelError> {
+        let Some((space, ns)) = mount_space else { return Ok(()) };
+        let fds = match std::fs::read_dir(dir.join("fd")) {
+            Ok(d) => d.flatten().collect::<Vec<_>>(),
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+                self.skipped.unreadable += 1;
+                return Ok(());
+            }
+            Err(_) => return Ok(()),
+        };
+        for fd in fds {
+            let link = match std::fs::read_link(fd.path()) {
+                Ok(l) => l,
+                Err(_) => continue,
+            };
+            let Some(path) = link.to_str().filter(|p| p.starts_with('/')) else { continue };
+            // The file itself (the link is followed); gone since: skipped.
+            let Ok(meta) = std::fs::metadata(fd.path()) else { continue };
+            let d = meta.dev();
+            let (major, minor) = (((d >> 8) & 0xfff) | ((d >> 32) & !0xfff), (d & 0xff) | ((d >> 12) & !0xff));
+            let dev = dev_id(major, minor);
+            let file = self.file(space, ns, &dev, meta.ino(), path.trim_end_matches(" (deleted)"))?;
+            if !self.model.out_edges_of(pd, EdgeKind::Hold).any(|(_, e)| e.to == file) {
+                self.hold(pd, file, Perms::READ)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,121 @@
+//! `osmosis linux` on the live system and on made-up `/proc` trees: real processes and
+//! threads, processes that are gone, odd paths, lines it cannot parse.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use osmosis::query::rsi;
+use osmosis::{EdgeKind, Model};
+
+fn osmosis(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_osmosis")).args(args).output().expect("run osmosis")
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("linux-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+/// Runs `osmosis linux ARGS`, expecting success; the model it wrote, and its summary line.
+fn scan(args: &[&str]) -> (Model, String) {
+    let out = osmosis(&[&["linux"], args].concat());
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "osmosis linux failed: {stderr}");
+    let model = osmosis::format::read_model("scan", &out.stdout).expect("a model on stdout");
+    let problems = osmosis::check(&model);
+    assert!(problems.is_empty(), "the scanned model breaks invariants: {problems:?}");
+    (model, stderr)
+}
+
+fn idx(m: &Model, id: &str) -> osmosis::NodeIdx {
+    m.find(id).unwrap_or_else(|| panic!("no {id} in the model"))
+}
+
+#[test]
+fn a_thread_shares_its_process_memory_and_another_process_does_not() {
+    // A thread of this test process, alive while it is scanned, and a child process.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        let tid =
+            std::fs::read_link("/proc/thread-self").ok().and_then(|p| p.file_name()?.to_str()?.parse::<u32>().ok());
+        tid_tx.send(tid).expect("send tid");
+        let _ = rx.recv();
+    });
+    let tid = tid_rx.recv().expect("tid").expect("/proc/thread-self");
+    let mut child = Command::new("sleep").arg("30").spawn().expect("spawn sleep");
+    let (me, other) = (std::process::id().to_string(), child.id().to_string());
+    let (m, _) = scan(&["--pid", &me, "--pid", &other]);
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = tx.send(());
+    let _ = thread.join();
+
+    let (p, t, c) = (idx(&m, &format!("PD_{me}")), idx(&m, &format!("PD_{me}_{tid}")), idx(&m, &format!("PD_{other}")));
+    assert_eq!(rsi(&m, p, t, "VMR").value(), Some(1.0), "a thread reaches its process's regions");
+    let r = rsi(&m, p, c, "VMR");
+    assert!(r.shared == 0 && r.union > 0, "two processes share no region: {r:?}");
+    // The child's code is its program's file, in the mount namespace both share.
+    let code = m
+        .out_edges_of(c, EdgeKind::Hold)
+        .map(|(_, e)| e.to)
+        .find(|v| {
+            let n = m.node(*v);
+            n.attrs.get("kind").and_then(|k| k.as_text()) == Some("FILE_CODE")
+                && n.attrs.get("path").and_then(|k| k.as_text()).is_some_and(|p| p.ends_with("/sleep"))
+        })
+        .expect("a code region of sleep");
+    let file = m.out_edges_of(code, EdgeKind::Map).map(|(_, e)| e.to).next().expect("mapped onto its file");
+    let space = m.out_edges_of(file, EdgeKind::Subset).map(|(_, e)| e.to).next().expect("in a space");
+    assert_eq!(m.node(space).ty, "FILE");
+    assert!(m.in_edges_of(space, EdgeKind::Hold).any(|(_, e)| e.from == p), "both in one mount namespace");
+}
+
+#[test]
+fn processes_that_are_gone_are_counted_not_fatal() {
+    // Beyond any pid_max: never a process.
+    let (m, summary) = scan(&["--pid", "4000000000"]);
+    assert!(summary.contains("1 gone"), "{summary}");
+    assert_eq!(m.node_count(), 1, "only the kernel");
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("dirs");
+    std::fs::write(path, text).expect("write");
+}
+
+#[test]
+fn odd_input_is_skipped_and_counted() {
+    // A made-up /proc: one process with odd paths, a line that is no mapping, a kernel
+    // thread (no maps), a process whose files vanished after its directory was listed.
+    let root = scratch("proc");
+    let p = root.join("4242");
+    write(&p.join("comm"), "odd name\n");
+    write(&p.join("status"), "Name:\todd\nUid:\t1000\t1000\t1000\t1000\n");
+    write(
+        &p.join("maps"),
+        "00400000-00401000 r-xp 00000000 08:01 77 /opt/my app/bin (deleted)\n\
+         00600000-00602000 rw-p 00000000 08:01 78 /tmp/two\\012lines\n\
+         this is no mapping\n\
+         7ffd0000-7ffd1000 rw-p 00000000 00:00 0 [stack]\n",
+    );
+    write(&root.join("7").join("comm"), "kthreadd\n");
+    write(&root.join("7").join("maps"), "");
+    std::fs::create_dir_all(root.join("9")).expect("a directory without files");
+    let proc_root = root.to_str().expect("utf-8");
+    let (m, summary) = scan(&["--proc-root", proc_root, "--pid", "4242", "--pid", "7", "--pid", "9"]);
+    assert!(summary.contains("1 gone") && summary.contains("1 malformed") && summary.contains("1 kernel"), "{summary}");
+    let node = |id: &str| m.node(idx(&m, id));
+    assert_eq!(node("PD_4242").name, "odd name");
+    let code = node("VMR_4242_400000");
+    assert_eq!(code.attrs.get("path").and_then(|v| v.as_text()), Some("/opt/my app/bin"));
+    assert_eq!(code.int("deleted"), Some(1));
+    assert_eq!(node("VMR_4242_600000").attrs.get("path").and_then(|v| v.as_text()), Some("/tmp/two\\012lines"));
+    assert_eq!(node("VMR_4242_7ffd0000").attrs.get("kind").and_then(|v| v.as_text()), Some("STACK"));
+    // Without namespaces (none in the made-up tree) files have no space to live in: none.
+    assert!(m.nodes().all(|(_, n)| n.ty != "FILE"));
+    assert!(m.find("ADS_SPACE_7").is_none() && m.find("PD_7").is_some(), "a kernel thread: a PD without memory");
+    let _ = std::fs::remove_dir_all(&root);
+}
