@@ -2,7 +2,7 @@
 //! threads, processes that are gone, odd paths, lines it cannot parse.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use osmosis::query::rsi;
 use osmosis::{EdgeKind, Model};
@@ -118,4 +118,76 @@ fn odd_input_is_skipped_and_counted() {
     assert!(m.nodes().all(|(_, n)| n.ty != "FILE"));
     assert!(m.find("ADS_SPACE_7").is_none() && m.find("PD_7").is_some(), "a kernel thread: a PD without memory");
     let _ = std::fs::remove_dir_all(&root);
+}
+
+/// The child processes of `pid`, once it has `n` of them running `program` (it starts them
+/// itself: until they have exec'd, their descriptors are not set up yet).
+fn children(pid: u32, n: usize, program: &str) -> Vec<u32> {
+    let file = format!("/proc/{pid}/task/{pid}/children");
+    let runs = |p: &u32| std::fs::read_to_string(format!("/proc/{p}/comm")).is_ok_and(|c| c.trim() == program);
+    for _ in 0..200 {
+        let found: Vec<u32> = std::fs::read_to_string(&file)
+            .unwrap_or_default()
+            .split_whitespace()
+            .filter_map(|p| p.parse().ok())
+            .filter(runs)
+            .collect();
+        if found.len() >= n {
+            return found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    panic!("{pid} did not start {n} children");
+}
+
+fn requests(m: &Model, from: &str, to: &str) -> Vec<String> {
+    let (a, b) = (idx(m, from), idx(m, to));
+    m.out_edges_of(a, EdgeKind::Request).filter(|(_, e)| e.to == b).map(|(_, e)| e.request_type.clone()).collect()
+}
+
+#[test]
+fn a_pipe_between_two_processes_is_a_request_each_way() {
+    // No pipe of this test's (its output) goes to them: only theirs is between them.
+    let mut shell = Command::new("sh")
+        .args(["-c", "sleep 30 | sleep 30"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn sh");
+    let pair = children(shell.id(), 2, "sleep");
+    let (a, b) = (pair[0].to_string(), pair[1].to_string());
+    let (m, _) = scan(&["--pid", &a, "--pid", &b]);
+    let _ = Command::new("kill").args([&a, &b]).status();
+    let _ = shell.wait();
+    assert_eq!(requests(&m, &format!("PD_{a}"), &format!("PD_{b}")), ["PIPE"]);
+    assert_eq!(requests(&m, &format!("PD_{b}"), &format!("PD_{a}")), ["PIPE"]);
+    // The same user may signal each other: HOLD with the terminate permission, each way.
+    let hold = |x: &str, y: &str| {
+        m.out_edges_of(idx(&m, x), EdgeKind::Hold)
+            .any(|(_, e)| e.to == idx(&m, y) && e.perms == osmosis::Perms::TERMINATE)
+    };
+    assert!(hold(&format!("PD_{a}"), &format!("PD_{b}")) && hold(&format!("PD_{b}"), &format!("PD_{a}")));
+}
+
+#[test]
+fn a_tcp_connection_between_two_processes_is_a_request_each_way() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let port = listener.local_addr().expect("address").port();
+    let script = format!("import socket,time; s=socket.create_connection(('127.0.0.1',{port})); time.sleep(30)");
+    let mut client = Command::new("python3")
+        .args(["-c", &script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn python3");
+    let (_conn, _) = listener.accept().expect("accept");
+    let (me, other) = (std::process::id().to_string(), client.id().to_string());
+    let (m, _) = scan(&["--pid", &me, "--pid", &other]);
+    let _ = client.kill();
+    let _ = client.wait();
+    // (They may share pipes too: a test harness's descriptors are inherited.)
+    assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&"TCP".to_string()));
+    assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&"TCP".to_string()));
 }

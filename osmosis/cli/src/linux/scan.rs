@@ -9,7 +9,10 @@
 //!   it (so a thread and its process have RSI 1 for VMR);
 //! - files (open descriptors and file-backed mappings) are `FILE` resources in their mount
 //!   namespace's space; a file-backed region MAPs onto its file (and the address space onto
-//!   the file space).
+//!   the file space);
+//! - who may signal or ptrace whom (the same uid, or uid 0) is a PD -> PD HOLD with the
+//!   terminate permission; a pipe two processes hold, or a TCP connection between two of
+//!   them, is a REQUEST edge each way (type `PIPE`, `TCP`).
 //!
 //! Processes that exit mid-scan, files it may not read and lines it cannot parse are
 //! skipped and counted, never fatal.
@@ -68,6 +71,10 @@ pub fn scan(proc_root: &Path, pids: &[u32]) -> Result<Scan, ModelError> {
         spaces: BTreeMap::new(),
         processes: 0,
         threads: 0,
+        pds: Vec::new(),
+        pipes: BTreeMap::new(),
+        sockets: BTreeMap::new(),
+        tcp: BTreeMap::new(),
     };
     let kernel = s.model.add_node(Node::pd("PD_kernel", "kernel"))?;
     let pids: Vec<u32> = if pids.is_empty() {
@@ -81,6 +88,8 @@ pub fn scan(proc_root: &Path, pids: &[u32]) -> Result<Scan, ModelError> {
     for pid in pids {
         s.process(kernel, pid)?;
     }
+    s.signals()?;
+    s.channels()?;
     Ok(Scan { model: s.model, processes: s.processes, threads: s.threads, skipped: s.skipped })
 }
 
@@ -92,6 +101,13 @@ struct Scanner {
     spaces: BTreeMap<String, NodeIdx>,
     processes: usize,
     threads: usize,
+    /// Each process's PD and uid.
+    pds: Vec<(NodeIdx, Option<u64>)>,
+    /// Pipe and socket inodes, and the PDs holding them.
+    pipes: BTreeMap<u64, Vec<NodeIdx>>,
+    sockets: BTreeMap<u64, Vec<NodeIdx>>,
+    /// Established TCP connections by network namespace: socket inode -> (local, remote).
+    tcp: BTreeMap<u64, BTreeMap<u64, (String, String)>>,
 }
 
 /// How reading a file went.
@@ -202,8 +218,12 @@ impl Scanner {
         }
         let pd = self.model.add_node(node)?;
         self.processes += 1;
+        self.pds.push((pd, uid));
         self.hold(kernel, pd, Perms::TERMINATE)?;
         let namespaces = self.namespaces(&dir);
+        if let Some((_, _, net)) = namespaces.iter().find(|(n, _, _)| *n == "net") {
+            self.read_tcp(&dir, *net);
+        }
         let mut mount_space = None;
         for (name, ty, inode) in &namespaces {
             let id = if *name == "mnt" { format!("FILE_SPACE_{inode}") } else { format!("{ty}_{inode}") };
@@ -337,7 +357,6 @@ impl Scanner {
 
     /// Open descriptors naming files: held (read; write when open for writing).
     fn descriptors(&mut self, pd: NodeIdx, dir: &Path, mount_space: Option<(NodeIdx, u64)>) -> Result<(), ModelError> {
-        let Some((space, ns)) = mount_space else { return Ok(()) };
         let fds = match std::fs::read_dir(dir.join("fd")) {
             Ok(d) => d.flatten().collect::<Vec<_>>(),
             Err(e) if e.kind() == ErrorKind::PermissionDenied => {
@@ -351,7 +370,19 @@ impl Scanner {
                 Ok(l) => l,
                 Err(_) => continue,
             };
-            let Some(path) = link.to_str().filter(|p| p.starts_with('/')) else { continue };
+            let Some(link) = link.to_str() else { continue };
+            // "pipe:[361947]", "socket:[6789]": channels to other processes.
+            let inode = |prefix: &str| link.strip_prefix(prefix)?.strip_suffix(']')?.parse::<u64>().ok();
+            if let Some(i) = inode("pipe:[") {
+                self.pipes.entry(i).or_default().push(pd);
+                continue;
+            }
+            if let Some(i) = inode("socket:[") {
+                self.sockets.entry(i).or_default().push(pd);
+                continue;
+            }
+            let Some(path) = Some(link).filter(|p| p.starts_with('/')) else { continue };
+            let Some((space, ns)) = mount_space else { continue };
             // The file itself (the link is followed); gone since: skipped.
             let Ok(meta) = std::fs::metadata(fd.path()) else { continue };
             let d = meta.dev();
@@ -360,6 +391,83 @@ impl Scanner {
             let file = self.file(space, ns, &dev, meta.ino(), path.trim_end_matches(" (deleted)"))?;
             if !self.model.out_edges_of(pd, EdgeKind::Hold).any(|(_, e)| e.to == file) {
                 self.hold(pd, file, Perms::READ)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Scanner {
+    /// The established TCP connections of network namespace `net` (read once, through a
+    /// process in it): socket inode -> (local, remote) as `/proc/net/tcp` writes them.
+    fn read_tcp(&mut self, dir: &Path, net: u64) {
+        if self.tcp.contains_key(&net) {
+            return;
+        }
+        let mut found = BTreeMap::new();
+        for file in ["tcp", "tcp6"] {
+            let Read::Ok(text) = read_text(&dir.join("net").join(file)) else { continue };
+            for line in text.lines().skip(1) {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                // sl local rem st tx:rx tr:when retrnsmt uid timeout inode
+                if f.len() < 10 || f[3] != "01" {
+                    continue;
+                }
+                if let Ok(inode) = f[9].parse::<u64>() {
+                    found.insert(inode, (f[1].to_string(), f[2].to_string()));
+                }
+            }
+        }
+        self.tcp.insert(net, found);
+    }
+
+    /// Who may signal or ptrace whom: the same uid, or uid 0 (privileged), as a HOLD with
+    /// the terminate permission.
+    fn signals(&mut self) -> Result<(), ModelError> {
+        let pds = self.pds.clone();
+        for (a, ua) in &pds {
+            for (b, ub) in &pds {
+                let may = match (ua, ub) {
+                    (Some(0), _) => true,
+                    (Some(x), Some(y)) => x == y,
+                    _ => false,
+                };
+                if a != b && may {
+                    self.hold(*a, *b, Perms::TERMINATE)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// REQUEST edges each way between two processes that hold one pipe, or the two ends of
+    /// one TCP connection.
+    fn channels(&mut self) -> Result<(), ModelError> {
+        let mut pairs: Vec<(NodeIdx, NodeIdx, &'static str)> = Vec::new();
+        for holders in self.pipes.values() {
+            for a in holders {
+                for b in holders {
+                    pairs.push((*a, *b, "PIPE"));
+                }
+            }
+        }
+        for connections in self.tcp.values() {
+            for (inode, (local, remote)) in connections {
+                // The other end: a socket whose local is this one's remote, and vice versa.
+                let peer = connections.iter().find(|(i, (l, r))| *i != inode && l == remote && r == local);
+                let (Some((peer, _)), Some(mine)) = (peer, self.sockets.get(inode)) else { continue };
+                let theirs = self.sockets.get(peer).cloned().unwrap_or_default();
+                for a in mine {
+                    for b in &theirs {
+                        pairs.push((*a, *b, "TCP"));
+                    }
+                }
+            }
+        }
+        for (a, b, ty) in pairs {
+            let known = self.model.out_edges_of(a, EdgeKind::Request).any(|(_, e)| e.to == b && e.request_type == ty);
+            if a != b && !known {
+                self.model.add_edge(osmosis::Edge::request(a, b, ty))?;
             }
         }
         Ok(())
