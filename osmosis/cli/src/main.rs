@@ -89,6 +89,10 @@ enum Command {
         /// json, csv, neo4j (a directory), cypher, dot or svg.
         #[arg(long, default_value = "json")]
         to: Format,
+        /// Also the physical frames behind each mapping (needs /proc/PID/pagemap's frame
+        /// numbers: CAP_SYS_ADMIN), as memory objects that shared pages make common.
+        #[arg(long)]
+        physical: bool,
         /// Read this /proc tree instead of /proc.
         #[arg(long, default_value = "/proc", hide = true)]
         proc_root: PathBuf,
@@ -239,12 +243,18 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 EXIT_FOUND
             }
         }
-        Command::Linux { pids, output, to, proc_root } => {
-            let scan = linux::scan::scan(&proc_root, &pids).map_err(input)?;
+        Command::Linux { pids, output, to, physical, proc_root } => {
+            let scan = linux::scan::scan(&proc_root, &pids, physical).map_err(input)?;
             let k = &scan.skipped;
+            if k.unprivileged {
+                eprintln!(
+                    "osmosis: note: /proc/PID/pagemap gives no frame numbers without CAP_SYS_ADMIN: \
+                     no physical memory in the model (the rest is complete)"
+                );
+            }
             eprintln!(
                 "osmosis: {} processes, {} threads, {} nodes, {} edges; skipped: {} gone, {} unreadable, \
-                 {} malformed lines, {} kernel threads without memory",
+                 {} malformed lines, {} kernel threads without memory, {} regions too large for --physical",
                 scan.processes,
                 scan.threads,
                 scan.model.node_count(),
@@ -252,7 +262,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 k.gone,
                 k.unreadable,
                 k.malformed,
-                k.kernel_threads
+                k.kernel_threads,
+                k.too_large
             );
             write_model(&scan.model, to, output.as_deref())?;
             0

@@ -10,6 +10,9 @@
 //! - files (open descriptors and file-backed mappings) are `FILE` resources in their mount
 //!   namespace's space; a file-backed region MAPs onto its file (and the address space onto
 //!   the file space);
+//! - with `physical`, each region MAPs onto the physical frames behind it (from
+//!   `/proc/PID/pagemap`): `MO` resources of contiguous frame runs in `MO_SPACE_physical`,
+//!   so pages two processes share appear as one MO both reach;
 //! - who may signal or ptrace whom (the same uid, or uid 0) is a PD -> PD HOLD with the
 //!   terminate permission; a pipe two processes hold, or a TCP connection between two of
 //!   them, is a REQUEST edge each way (type `PIPE`, `TCP`).
@@ -49,7 +52,15 @@ pub struct Skipped {
     pub malformed: usize,
     /// Kernel threads (no address space of their own: a PD without memory).
     pub kernel_threads: usize,
+    /// Regions too large to read the frames of (over 1 GiB), with `physical`.
+    pub too_large: usize,
+    /// `physical` asked, but pagemap gives no frame numbers (no CAP_SYS_ADMIN).
+    pub unprivileged: bool,
 }
+
+/// The largest region whose frames are read (1 GiB): reserved, mostly empty regions can
+/// span terabytes.
+const MAX_PHYSICAL_PAGES: u64 = 1 << 18;
 
 /// A scan's result.
 pub struct Scan {
@@ -62,8 +73,9 @@ pub struct Scan {
     pub skipped: Skipped,
 }
 
-/// Scans the processes `pids` (all, when empty) of the `/proc` tree at `proc_root`.
-pub fn scan(proc_root: &Path, pids: &[u32]) -> Result<Scan, ModelError> {
+/// Scans the processes `pids` (all, when empty) of the `/proc` tree at `proc_root`; with
+/// `physical`, the frames behind their regions too.
+pub fn scan(proc_root: &Path, pids: &[u32], physical: bool) -> Result<Scan, ModelError> {
     let mut s = Scanner {
         proc_root: proc_root.to_path_buf(),
         model: Model::new(),
@@ -75,6 +87,7 @@ pub fn scan(proc_root: &Path, pids: &[u32]) -> Result<Scan, ModelError> {
         pipes: BTreeMap::new(),
         sockets: BTreeMap::new(),
         tcp: BTreeMap::new(),
+        physical: physical.then_some(None),
     };
     let kernel = s.model.add_node(Node::pd("PD_kernel", "kernel"))?;
     let pids: Vec<u32> = if pids.is_empty() {
@@ -108,6 +121,8 @@ struct Scanner {
     sockets: BTreeMap<u64, Vec<NodeIdx>>,
     /// Established TCP connections by network namespace: socket inode -> (local, remote).
     tcp: BTreeMap<u64, BTreeMap<u64, (String, String)>>,
+    /// With `physical`: the MO space, once made.
+    physical: Option<Option<NodeIdx>>,
 }
 
 /// How reading a file went.
@@ -252,15 +267,20 @@ impl Scanner {
         } else {
             let ads = self.model.add_node(Node::space(format!("ADS_SPACE_{pid}"), "ADS"))?;
             self.hold(pd, ads, Perms::READ | Perms::WRITE)?;
+            let mut regions = Vec::new();
             for line in lines.lines() {
                 match maps::parse(line) {
                     Ok(m) => {
                         let vmr = self.region(pid, ads, &m, mount_space)?;
                         self.hold(pd, vmr, perms(&m))?;
                         held.push((vmr, perms(&m)));
+                        regions.push((vmr, m));
                     }
                     Err(_) => self.skipped.malformed += 1,
                 }
+            }
+            if self.physical.is_some() && !self.skipped.unprivileged {
+                self.frames(&dir, ads, &regions)?;
             }
             Some(ads)
         };
@@ -472,4 +492,89 @@ impl Scanner {
         }
         Ok(())
     }
+}
+
+impl Scanner {
+    /// The frames behind `regions` (present pages only), from `dir/pagemap`: each run of
+    /// contiguous frames an MO the region MAPs onto.
+    fn frames(&mut self, dir: &Path, ads: NodeIdx, regions: &[(NodeIdx, Mapping)]) -> Result<(), ModelError> {
+        use std::os::unix::fs::FileExt;
+        let file = match std::fs::File::open(dir.join("pagemap")) {
+            Ok(f) => f,
+            Err(e) if e.kind() == ErrorKind::PermissionDenied => {
+                self.skipped.unreadable += 1;
+                return Ok(());
+            }
+            Err(_) => return Ok(()),
+        };
+        for (vmr, m) in regions {
+            let pages = (m.end - m.start) / 4096;
+            if pages > MAX_PHYSICAL_PAGES {
+                self.skipped.too_large += 1;
+                continue;
+            }
+            let mut bytes = alloc_bytes(pages);
+            if file.read_exact_at(&mut bytes, (m.start / 4096) * 8).is_err() {
+                self.skipped.unreadable += 1;
+                continue;
+            }
+            let mut run: Option<(u64, u64)> = None;
+            let mut runs = Vec::new();
+            for entry in bytes.chunks_exact(8) {
+                let e = u64::from_le_bytes(entry.try_into().unwrap_or([0; 8]));
+                let (present, pfn) = (e >> 63 == 1, e & ((1 << 55) - 1));
+                if present && pfn == 0 {
+                    // Frame numbers are hidden from the unprivileged.
+                    self.skipped.unprivileged = true;
+                    return Ok(());
+                }
+                run = match (run, present) {
+                    (Some((start, n)), true) if start + n == pfn => Some((start, n + 1)),
+                    (previous, true) => {
+                        runs.extend(previous);
+                        Some((pfn, 1))
+                    }
+                    (previous, false) => {
+                        runs.extend(previous);
+                        None
+                    }
+                };
+            }
+            runs.extend(run);
+            for (pfn, n) in runs {
+                let space = self.physical_space()?;
+                let id = format!("MO_physical_{pfn:x}_{n:x}");
+                let mo = match self.model.find(&id) {
+                    Some(mo) => mo,
+                    None => {
+                        let node = Node::resource(id, "MO")
+                            .with("paddr", pfn * 4096)
+                            .with("pages", n)
+                            .with("size_bits", 12u64);
+                        let mo = self.model.add_node(node)?;
+                        self.model.add_edge(osmosis::Edge::new(EdgeKind::Subset, mo, space))?;
+                        mo
+                    }
+                };
+                self.edge_once(EdgeKind::Map, *vmr, mo)?;
+                self.edge_once(EdgeKind::Map, ads, space)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `MO_SPACE_physical`, made once.
+    fn physical_space(&mut self) -> Result<NodeIdx, ModelError> {
+        if let Some(Some(space)) = self.physical {
+            return Ok(space);
+        }
+        let space = self.model.add_node(Node::space("MO_SPACE_physical", "MO"))?;
+        self.physical = Some(Some(space));
+        Ok(space)
+    }
+}
+
+/// A zeroed buffer of `pages` pagemap entries.
+fn alloc_bytes(pages: u64) -> Vec<u8> {
+    vec![0; (pages * 8) as usize]
 }
