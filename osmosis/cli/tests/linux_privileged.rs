@@ -1,7 +1,9 @@
-//! `osmosis linux --physical`: two processes mapping one shared file share its frames, so
-//! both regions MAP onto one memory object. Needs frame numbers from /proc/PID/pagemap
-//! (CAP_SYS_ADMIN): where the machine hides them, the test is reported as ignored with the
-//! reason (DESIGN.md section 9), never as passed.
+//! `osmosis linux` where privileges are needed: with `--physical`, two processes mapping
+//! one shared file share its frames (both regions MAP onto one memory object: frame numbers
+//! from /proc/PID/pagemap need CAP_SYS_ADMIN); a process in a new mount namespace
+//! (`unshare --mount`) has its files in a space of its own. Where the machine does not
+//! allow either, that test is reported as ignored with the reason (DESIGN.md section 9),
+//! never as passed.
 
 use std::process::{Command, Stdio};
 
@@ -91,13 +93,69 @@ fn shared_frames() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `unshare --mount` works here (it needs CAP_SYS_ADMIN or user namespaces).
+fn can_unshare() -> bool {
+    Command::new("unshare").args(["--mount", "true"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// A `sleep` in a new mount namespace and one in ours: their files (the program each maps)
+/// live in two FILE spaces, one per namespace.
+fn new_mount_namespace() -> Result<(), Failed> {
+    let spawn = |args: &[&str]| {
+        Command::new(args[0]).args(&args[1..]).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+    };
+    let mut inside = spawn(&["unshare", "--mount", "sleep", "30"]).map_err(|e| format!("unshare: {e}"))?;
+    let mut outside = spawn(&["sleep", "30"]).map_err(|e| format!("sleep: {e}"))?;
+    // unshare execs sleep in its own process once the namespace is made.
+    let runs_sleep = |pid: u32| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "sleep");
+    for _ in 0..200 {
+        if runs_sleep(inside.id()) && runs_sleep(outside.id()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let (a, b) = (inside.id().to_string(), outside.id().to_string());
+    let out = Command::new(env!("CARGO_BIN_EXE_osmosis")).args(["linux", "--pid", &a, "--pid", &b]).output();
+    for c in [&mut inside, &mut outside] {
+        let _ = c.kill();
+        let _ = c.wait();
+    }
+    let out = out.map_err(|e| format!("run osmosis: {e}"))?;
+    let m = osmosis::format::read_model("scan", &out.stdout).map_err(|e| e.to_string())?;
+    let file_space = |pid: &str| -> Option<String> {
+        let pd = m.find(&format!("PD_{pid}"))?;
+        m.out_edges_of(pd, EdgeKind::Hold)
+            .map(|(_, e)| e.to)
+            .find(|s| m.node(*s).ty == "FILE")
+            .map(|s| m.node(s).id.clone())
+    };
+    let (sa, sb) = (file_space(&a).ok_or("no FILE space inside")?, file_space(&b).ok_or("no FILE space outside")?);
+    if sa == sb {
+        return Err(format!("both in {sa}: the new mount namespace was not told apart").into());
+    }
+    // Each one's program is a FILE in its own namespace's space.
+    let in_space = |space: &str| m.find(space).map_or(0, |s| m.in_edges_of(s, EdgeKind::Subset).count());
+    if in_space(&sa) == 0 || in_space(&sb) == 0 {
+        return Err("a mount namespace's space holds no file".into());
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let privileged = privileged();
     if !privileged {
-        eprintln!("linux_physical: ignored: /proc/PID/pagemap gives no frame numbers here (CAP_SYS_ADMIN)");
+        eprintln!("linux_privileged: ignored: /proc/PID/pagemap gives no frame numbers here (CAP_SYS_ADMIN)");
     }
-    let trials = vec![Trial::test("two_processes_mapping_one_shared_file_share_a_memory_object", shared_frames)
-        .with_ignored_flag(!privileged)];
+    let unshare = can_unshare();
+    if !unshare {
+        eprintln!("linux_privileged: ignored: `unshare --mount` is not allowed here");
+    }
+    let trials = vec![
+        Trial::test("two_processes_mapping_one_shared_file_share_a_memory_object", shared_frames)
+            .with_ignored_flag(!privileged),
+        Trial::test("a_process_in_a_new_mount_namespace_has_its_files_in_another_space", new_mount_namespace)
+            .with_ignored_flag(!unshare),
+    ];
     libtest_mimic::run(&args, trials).exit();
 }
