@@ -191,3 +191,18 @@ fn a_tcp_connection_between_two_processes_is_a_request_each_way() {
     assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&"TCP".to_string()));
     assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&"TCP".to_string()));
 }
+
+#[test]
+fn a_process_holds_its_memory_cgroup() {
+    let me = std::process::id().to_string();
+    let (m, _) = scan(&["--pid", &me]);
+    let text = std::fs::read_to_string("/proc/self/cgroup").expect("/proc/self/cgroup");
+    let groups: Vec<_> = m
+        .out_edges_of(idx(&m, &format!("PD_{me}")), EdgeKind::Hold)
+        .map(|(_, e)| m.node(e.to))
+        .filter(|n| n.ty == "CGROUP")
+        .collect();
+    assert_eq!(groups.len(), 1, "one memory cgroup");
+    let path = groups[0].attrs.get("path").and_then(|p| p.as_text()).expect("its path");
+    assert!(text.lines().any(|l| l.ends_with(&format!(":{path}"))), "{path} is not in {text}");
+}

@@ -10,6 +10,8 @@
 //! - files (open descriptors and file-backed mappings) are `FILE` resources in their mount
 //!   namespace's space; a file-backed region MAPs onto its file (and the address space onto
 //!   the file space);
+//! - its cgroup (the memory controller's, or the unified hierarchy's) is a space
+//!   `CGROUP_SPACE_<path>` it holds, with the group's memory limit;
 //! - with `physical`, each region MAPs onto the physical frames behind it (from
 //!   `/proc/PID/pagemap`): `MO` resources of contiguous frame runs in `MO_SPACE_physical`,
 //!   so pages two processes share appear as one MO both reach;
@@ -235,6 +237,9 @@ impl Scanner {
         self.processes += 1;
         self.pds.push((pd, uid));
         self.hold(kernel, pd, Perms::TERMINATE)?;
+        if let Some(group) = self.cgroup(&dir)? {
+            self.hold(pd, group, Perms::READ)?;
+        }
         let namespaces = self.namespaces(&dir);
         if let Some((_, _, net)) = namespaces.iter().find(|(n, _, _)| *n == "net") {
             self.read_tcp(&dir, *net);
@@ -577,4 +582,42 @@ impl Scanner {
 /// A zeroed buffer of `pages` pagemap entries.
 fn alloc_bytes(pages: u64) -> Vec<u8> {
     vec![0; (pages * 8) as usize]
+}
+
+impl Scanner {
+    /// The process's memory cgroup as a space (made once per group), with its limit when
+    /// it has one: cgroup v1's `memory` hierarchy, else the unified (v2) one.
+    fn cgroup(&mut self, dir: &Path) -> Result<Option<NodeIdx>, ModelError> {
+        let Read::Ok(groups) = read_text(&dir.join("cgroup")) else { return Ok(None) };
+        let line = |controller: &str| {
+            groups.lines().find_map(|l| {
+                let mut parts = l.splitn(3, ':');
+                let (_, c, path) = (parts.next()?, parts.next()?, parts.next()?);
+                (c == controller).then(|| path.to_string())
+            })
+        };
+        let (path, limit_file) = match (line("memory"), line("")) {
+            (Some(p), _) => (p.clone(), format!("/sys/fs/cgroup/memory{p}/memory.limit_in_bytes")),
+            (None, Some(p)) => (p.clone(), format!("/sys/fs/cgroup{p}/memory.max")),
+            (None, None) => return Ok(None),
+        };
+        let id = format!("CGROUP_SPACE_{}", text_id(&path));
+        if let Some(n) = self.spaces.get(&id) {
+            return Ok(Some(*n));
+        }
+        let mut node = Node::space(id.clone(), "CGROUP").with("path", text(&path));
+        // "max" (v2) or a number; a v1 group without a limit says 2^63 rounded to pages.
+        let limit = std::fs::read_to_string(&limit_file).ok().and_then(|l| l.trim().parse::<u64>().ok());
+        if let Some(limit) = limit.filter(|l| *l < (1 << 62)) {
+            node = node.with("memory_limit", limit);
+        }
+        let n = self.model.add_node(node)?;
+        self.spaces.insert(id, n);
+        Ok(Some(n))
+    }
+}
+
+/// A cgroup path as part of a node id: printable, no spaces.
+fn text_id(path: &str) -> String {
+    text(path).replace(' ', "_")
 }
