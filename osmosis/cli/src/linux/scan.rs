@@ -260,9 +260,10 @@ impl Scanner {
                 self.skipped.gone += 1;
                 return Ok(());
             }
+            // Another user's process: its PD and namespaces, no memory (not a kernel thread).
             Read::Denied => {
                 self.skipped.unreadable += 1;
-                String::new()
+                return self.descriptors(pd, &dir, mount_space);
             }
         };
         let mut held: Vec<(NodeIdx, Perms)> = Vec::new();
