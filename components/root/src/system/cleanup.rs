@@ -79,7 +79,8 @@ impl Running {
         how: Ended,
         ends: &mut Ends,
     ) -> Result<(), KernelError> {
-        if self.processes[i].2 {
+        // A server not cut off yet (terminated by a plan): its root connection says so.
+        if self.processes[i].2 && self.root_conns.get(i).is_some_and(Option::is_some) {
             self.cut_off(k, i)?;
         }
         // What it got from the root goes while its address space still exists.

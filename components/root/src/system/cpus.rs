@@ -64,7 +64,7 @@ pub struct CpuCtx<'a> {
 
 impl CpuCtx<'_> {
     fn caller(&self, badge: Badge) -> Result<usize, CpuError> {
-        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(CpuError::NotConfigured)
+        super::serve::instance_of(self.clients, badge).ok_or(CpuError::NotConfigured)
     }
 
     fn cpu(&mut self, key: u64) -> Result<&mut Cpu, CpuError> {
@@ -86,10 +86,7 @@ impl CpuCtx<'_> {
     }
 
     fn check_priority(&self, caller: usize, priority: u8) -> Result<(), CpuError> {
-        match self.priorities.get(caller) {
-            Some(max) if priority <= *max && priority > 0 => Ok(()),
-            _ => Err(CpuError::BadPriority),
-        }
+        super::serve::within_priority(self.priorities, caller, priority).then_some(()).ok_or(CpuError::BadPriority)
     }
 }
 

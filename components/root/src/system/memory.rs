@@ -117,10 +117,9 @@ impl MemoryState {
 pub struct MemoryCtx<'a> {
     pub k: &'a mut Kernel,
     pub vs: &'a mut VSpace,
-    /// Pages per instance in copies the PD server made (counted against the budget).
-    pub copied: &'a [u64],
-    /// Memory objects the PD server mapped into other processes (not to be freed).
-    pub shared: &'a [MoId],
+    /// The PD server's state: copies it made (counted against budgets) and memory objects
+    /// it mapped into other processes (not to be freed).
+    pub made: &'a super::pds::PdState,
     pub processes: &'a mut [(String, Option<Process>, bool)],
     pub keeper: &'a mut Keeper,
     pub pds: &'a [PdId],
@@ -156,7 +155,7 @@ fn perms(r: &Rights) -> Perms {
 impl MemoryCtx<'_> {
     /// The instance behind a connection badge.
     fn caller(&self, badge: Badge) -> Result<usize, MemoryError> {
-        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(MemoryError::BadAddress)
+        super::serve::instance_of(self.clients, badge).ok_or(MemoryError::BadAddress)
     }
 
     fn region(&mut self, key: u64) -> Result<&mut Reserved, MemoryError> {
@@ -166,7 +165,7 @@ impl MemoryCtx<'_> {
     /// Pages the instance has allocated so far (through this server, and copies of its
     /// regions that the PD server made for PDs it made).
     fn charged(&self, instance: usize) -> u64 {
-        self.st.charged_to(instance) + self.copied.get(instance).copied().unwrap_or(0)
+        self.st.charged_to(instance) + self.made.copied(instance)
     }
 
     /// Whether `[va, va + pages)` is free in address space `ads`: no region reserved there,
@@ -444,7 +443,7 @@ impl MemoryServer for MemoryCtx<'_> {
         if self.st.regions.iter().flatten().any(|r| r.attached.as_ref().is_some_and(|(m, _, _)| *m == key)) {
             return Err(MemoryError::InUse);
         }
-        if self.shared.contains(&self.mo_of(mo.key)?.node) {
+        if self.made.shares(self.mo_of(mo.key)?.node) {
             return Err(MemoryError::InUse);
         }
         self.free_mo(key);

@@ -112,7 +112,7 @@ pub struct PdCtx<'a> {
 
 impl PdCtx<'_> {
     fn caller(&self, badge: Badge) -> Result<usize, PdError> {
-        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(PdError::NotAllowed)
+        super::serve::instance_of(self.clients, badge).ok_or(PdError::NotAllowed)
     }
 
     fn entry(&mut self, key: u64) -> Result<&mut Entry, PdError> {
@@ -130,10 +130,7 @@ impl PdCtx<'_> {
 
     /// Refuses a priority above the caller's own (its maximum controlled priority).
     fn check_priority(&self, caller: usize, priority: u8) -> Result<(), PdError> {
-        match self.priorities.get(caller) {
-            Some(max) if priority <= *max && priority > 0 => Ok(()),
-            _ => Err(PdError::NotAllowed),
-        }
+        super::serve::within_priority(self.priorities, caller, priority).then_some(()).ok_or(PdError::NotAllowed)
     }
 
     /// An entry that is no component's own and not configured yet.
@@ -537,10 +534,10 @@ fn give_back(k: &mut Kernel, p: &mut Process, keeper: &mut Keeper, given: Given)
 }
 
 impl PdState {
-    /// The memory objects mapped into processes by `share_region` (`Shared`).
-    pub fn shared_mos(&self) -> Vec<MoId> {
+    /// Whether `share_region` mapped memory object `mo` into a process (`Shared`).
+    pub fn shares(&self, mo: MoId) -> bool {
         let given = self.entries.iter().flatten().flat_map(|e| e.shared.iter());
-        given.filter(|g| g.copy.is_none()).map(|g| g.source).collect()
+        given.filter(|g| g.copy.is_none()).any(|g| g.source == mo)
     }
 
     /// Pages of copies made for the PDs instance `i` made (counted against its budget).

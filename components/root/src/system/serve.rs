@@ -78,6 +78,17 @@ pub struct RootClient {
     pub service: RootService,
 }
 
+/// The instance behind a connection badge of the root's.
+pub fn instance_of(clients: &[RootClient], badge: Badge) -> Option<usize> {
+    clients.iter().find(|c| c.badge == badge).map(|c| c.instance)
+}
+
+/// Whether `priority` is one instance `caller` may give what it makes: at most its own
+/// (its maximum controlled priority), and not 0.
+pub fn within_priority(priorities: &[u8], caller: usize, priority: u8) -> bool {
+    priorities.get(caller).is_some_and(|max| priority <= *max && priority > 0)
+}
+
 /// What one dispatch did: a register-path answer (status, length, words), if it took that
 /// path, and the handles it revoked.
 type Dispatched = (Option<(u32, usize, [u64; 4])>, Vec<Badge>);
@@ -172,14 +183,11 @@ impl Running {
         }
         let (served, revoked) = match client.service {
             RootService::Memory => {
-                let copied: Vec<u64> = (0..self.processes.len()).map(|i| self.pd_state.copied(i)).collect();
-                let shared = self.pd_state.shared_mos();
                 let mut service = MemoryService {
                     server: MemoryCtx {
                         k: &mut *k,
                         vs,
-                        copied: &copied,
-                        shared: &shared,
+                        made: &self.pd_state,
                         processes: &mut self.processes,
                         keeper: &mut self.keeper,
                         pds: &self.pds,
@@ -319,8 +327,7 @@ impl Running {
         MemoryCtx {
             k: &mut *k,
             vs,
-            copied: &[],
-            shared: &[],
+            made: &self.pd_state,
             processes: &mut self.processes,
             keeper: &mut self.keeper,
             pds: &self.pds,

@@ -65,7 +65,7 @@ fn type_name(s: &str) -> Result<&str, Error> {
 
 impl SpaceCtx<'_> {
     fn caller(&self, badge: Badge) -> Result<usize, Error> {
-        self.clients.iter().find(|c| c.badge == badge).map(|c| c.instance).ok_or(Error::NotOwner)
+        super::serve::instance_of(self.clients, badge).ok_or(Error::NotOwner)
     }
 
     fn space(&self, key: u64) -> Result<&Registered, Error> {
