@@ -66,6 +66,9 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(FLAG.load(Ordering::SeqCst) == RAN, "the new CPU ran a function of this address space");
     let info = cpus.info(&cpu)?;
     t.check(info.bound && info.state == CpuState::Running && info.core.is_none(), "bound, running, not pinned");
+    t.check(cpus.elevate(&cpu, 200).err() == Some(CallError::App(CpuError::BadPriority)), "elevate above its own");
+    cpus.elevate(&cpu, 90)?;
+    t.check(cpus.info(&cpu)?.priority == 90, "elevate within its own: priority 90");
     t.check(cpus.claim_core(1).err() == Some(CallError::App(CpuError::NoSuchCore)), "core 1 does not exist");
     let core = cpus.claim_core(0)?;
     cpus.pin(&cpu, &core)?;

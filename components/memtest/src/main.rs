@@ -116,6 +116,13 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(mem.mo_info(&mo)?.pages == 4, "the root serves on");
     t.check(c.extract_model().is_ok(), "a snapshot after them");
 
+    // A new, empty address space of its own: regions go in it, and all go with it.
+    let other = mem.create_ads()?;
+    let far = mem.reserve(&other, Some(0x40_0000), 2, RegionKind::Generic)?;
+    t.check(mem.region_info(&far)?.vaddr == 0x40_0000, "a region at its own code's address in another space");
+    mem.destroy_ads(other)?;
+    t.check(err(mem.region_info(&far)).is_some(), "destroying a space ends its regions");
+    t.check(err(mem.destroy_ads(ads)) == Some(CallError::App(MemoryError::InUse)), "its own space cannot be destroyed");
     mem.detach(&vmr)?;
     t.check(!mem.region_info(&vmr)?.attached, "detached");
     mem.remove(vmr)?;
