@@ -254,7 +254,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
             }
             eprintln!(
                 "osmosis: {} processes, {} threads, {} nodes, {} edges; skipped: {} gone, {} unreadable, \
-                 {} malformed lines, {} kernel threads without memory, {} regions too large for --physical",
+                 {} malformed lines, {} kernel threads without memory, {} regions too large for --physical, \
+                 {} network namespaces whose unix socket peers it may not ask",
                 scan.processes,
                 scan.threads,
                 scan.model.node_count(),
@@ -263,7 +264,8 @@ fn run(cli: Cli) -> Result<u8, Fail> {
                 k.unreadable,
                 k.malformed,
                 k.kernel_threads,
-                k.too_large
+                k.too_large,
+                k.unix_unasked
             );
             write_model(&scan.model, to, output.as_deref())?;
             0

@@ -193,6 +193,30 @@ fn a_tcp_connection_between_two_processes_is_a_request_each_way() {
 }
 
 #[test]
+fn a_unix_socket_connection_between_two_processes_is_a_request_each_way() {
+    let dir = scratch("unix");
+    let path = dir.join("socket");
+    let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
+    let script = "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)";
+    let mut client = Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn python3");
+    let (_conn, _) = listener.accept().expect("accept");
+    let (me, other) = (std::process::id().to_string(), client.id().to_string());
+    let (m, _) = scan(&["--pid", &me, "--pid", &other]);
+    let _ = client.kill();
+    let _ = client.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&"UNIX".to_string()));
+    assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&"UNIX".to_string()));
+}
+
+#[test]
 fn a_process_holds_its_memory_cgroup() {
     let me = std::process::id().to_string();
     let (m, _) = scan(&["--pid", &me]);

@@ -3,7 +3,8 @@
 //! from /proc/PID/pagemap need CAP_SYS_ADMIN); a process in a new mount namespace
 //! (`unshare --mount`) has its files in a space of its own. Where the machine does not
 //! allow either, that test is reported as ignored with the reason (DESIGN.md section 9),
-//! never as passed.
+//! never as passed. The same for two processes connected by a unix socket pair in a new
+//! network namespace (`unshare --net`): the scanner enters it to ask for the peers.
 
 use std::process::{Command, Stdio};
 
@@ -93,11 +94,6 @@ fn shared_frames() -> Result<(), Failed> {
     Ok(())
 }
 
-/// `unshare --mount` works here (it needs CAP_SYS_ADMIN or user namespaces).
-fn can_unshare() -> bool {
-    Command::new("unshare").args(["--mount", "true"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
-}
-
 /// A `sleep` in a new mount namespace and one in ours: their files (the program each maps)
 /// live in two FILE spaces, one per namespace.
 fn new_mount_namespace() -> Result<(), Failed> {
@@ -141,21 +137,78 @@ fn new_mount_namespace() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `unshare ARG true` works here.
+fn can_unshare(arg: &str) -> bool {
+    Command::new("unshare").args([arg, "true"]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
+
+/// A python3 in a new network namespace makes a unix socket pair and forks, each keeping one
+/// end: a REQUEST of type UNIX each way, found by asking inside that namespace.
+fn unix_pair_in_another_network_namespace() -> Result<(), Failed> {
+    let script = "import os,socket,sys,time\n\
+                  a,b=socket.socketpair(); pid=os.fork()\n\
+                  if pid==0: a.close(); time.sleep(30); sys.exit()\n\
+                  b.close(); print(os.getpid(),pid,flush=True); time.sleep(30)";
+    let mut parent = Command::new("unshare")
+        .args(["--net", "python3", "-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("unshare: {e}"))?;
+    let mut line = String::new();
+    if let Some(out) = parent.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+    }
+    let pids: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    let result = match pids.as_slice() {
+        [a, b] => scan(&["--pid", a, "--pid", b]),
+        _ => Err(format!("python3 printed {line:?}, not two pids").into()),
+    };
+    if let Some(child) = pids.get(1) {
+        let _ = Command::new("kill").arg(child).status();
+    }
+    let _ = parent.kill();
+    let _ = parent.wait();
+    let (m, stderr) = result?;
+    if !stderr.contains(" 0 network namespaces whose unix socket peers") {
+        return Err(format!("a namespace was not asked: {stderr}").into());
+    }
+    let requests = |from: &str, to: &str| -> bool {
+        let (Some(a), Some(b)) = (m.find(&format!("PD_{from}")), m.find(&format!("PD_{to}"))) else { return false };
+        m.out_edges_of(a, EdgeKind::Request).any(|(_, e)| e.to == b && e.request_type == "UNIX")
+    };
+    if !requests(&pids[0], &pids[1]) || !requests(&pids[1], &pids[0]) {
+        return Err("no UNIX request each way between the two ends of the pair".into());
+    }
+    Ok(())
+}
+
 fn main() {
     let args = Arguments::from_args();
     let privileged = privileged();
     if !privileged {
         eprintln!("linux_privileged: ignored: /proc/PID/pagemap gives no frame numbers here (CAP_SYS_ADMIN)");
     }
-    let unshare = can_unshare();
+    // (They need CAP_SYS_ADMIN, or user namespaces for --mount.)
+    let unshare = can_unshare("--mount");
     if !unshare {
         eprintln!("linux_privileged: ignored: `unshare --mount` is not allowed here");
+    }
+    let unshare_net = can_unshare("--net");
+    if !unshare_net {
+        eprintln!("linux_privileged: ignored: `unshare --net` is not allowed here");
     }
     let trials = vec![
         Trial::test("two_processes_mapping_one_shared_file_share_a_memory_object", shared_frames)
             .with_ignored_flag(!privileged),
         Trial::test("a_process_in_a_new_mount_namespace_has_its_files_in_another_space", new_mount_namespace)
             .with_ignored_flag(!unshare),
+        Trial::test(
+            "a_unix_socket_pair_in_another_network_namespace_is_a_request_each_way",
+            unix_pair_in_another_network_namespace,
+        )
+        .with_ignored_flag(!unshare_net),
     ];
     libtest_mimic::run(&args, trials).exit();
 }

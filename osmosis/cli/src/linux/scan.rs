@@ -16,8 +16,9 @@
 //!   `/proc/PID/pagemap`): `MO` resources of contiguous frame runs in `MO_SPACE_physical`,
 //!   so pages two processes share appear as one MO both reach;
 //! - who may signal or ptrace whom (the same uid, or uid 0) is a PD -> PD HOLD with the
-//!   terminate permission; a pipe two processes hold, or a TCP connection between two of
-//!   them, is a REQUEST edge each way (type `PIPE`, `TCP`).
+//!   terminate permission; a pipe two processes hold, or a TCP or unix socket connection
+//!   between two of them, is a REQUEST edge each way (type `PIPE`, `TCP`, `UNIX`). Unix
+//!   socket peers come from the kernel (sock_diag), so only when `/proc` is the real one.
 //!
 //! Processes that exit mid-scan, files it may not read and lines it cannot parse are
 //! skipped and counted, never fatal.
@@ -58,6 +59,9 @@ pub struct Skipped {
     pub too_large: usize,
     /// `physical` asked, but pagemap gives no frame numbers (no CAP_SYS_ADMIN).
     pub unprivileged: bool,
+    /// Network namespaces whose unix socket peers could not be asked (another namespace
+    /// needs CAP_SYS_ADMIN to enter).
+    pub unix_unasked: usize,
 }
 
 /// The largest region whose frames are read (1 GiB): reserved, mostly empty regions can
@@ -89,6 +93,7 @@ pub fn scan(proc_root: &Path, pids: &[u32], physical: bool) -> Result<Scan, Mode
         pipes: BTreeMap::new(),
         sockets: BTreeMap::new(),
         tcp: BTreeMap::new(),
+        nets: BTreeMap::new(),
         physical: physical.then_some(None),
     };
     let kernel = s.model.add_node(Node::pd("PD_kernel", "kernel"))?;
@@ -104,7 +109,8 @@ pub fn scan(proc_root: &Path, pids: &[u32], physical: bool) -> Result<Scan, Mode
         s.process(kernel, pid)?;
     }
     s.signals()?;
-    s.channels()?;
+    let unix = s.unix_peers();
+    s.channels(&unix)?;
     Ok(Scan { model: s.model, processes: s.processes, threads: s.threads, skipped: s.skipped })
 }
 
@@ -123,6 +129,8 @@ struct Scanner {
     sockets: BTreeMap<u64, Vec<NodeIdx>>,
     /// Established TCP connections by network namespace: socket inode -> (local, remote).
     tcp: BTreeMap<u64, BTreeMap<u64, (String, String)>>,
+    /// Network namespaces by inode, each with the `ns/net` link of a process in it.
+    nets: BTreeMap<u64, PathBuf>,
     /// With `physical`: the MO space, once made.
     physical: Option<Option<NodeIdx>>,
 }
@@ -243,6 +251,7 @@ impl Scanner {
         let namespaces = self.namespaces(&dir);
         if let Some((_, _, net)) = namespaces.iter().find(|(n, _, _)| *n == "net") {
             self.read_tcp(&dir, *net);
+            self.nets.entry(*net).or_insert_with(|| dir.join("ns").join("net"));
         }
         let mut mount_space = None;
         for (name, ty, inode) in &namespaces {
@@ -466,9 +475,27 @@ impl Scanner {
         Ok(())
     }
 
-    /// REQUEST edges each way between two processes that hold one pipe, or the two ends of
-    /// one TCP connection.
-    fn channels(&mut self) -> Result<(), ModelError> {
+    /// Connected unix sockets (inode -> peer inode) of every network namespace a scanned
+    /// process is in, asked of the kernel: only when the scan reads the real `/proc`.
+    fn unix_peers(&mut self) -> BTreeMap<u64, u64> {
+        let mut all = BTreeMap::new();
+        if self.proc_root.canonicalize().ok().as_deref() != Some(Path::new("/proc")) {
+            return all;
+        }
+        let own = std::fs::metadata("/proc/self/ns/net").map(|m| m.ino()).ok();
+        for (net, link) in &self.nets {
+            let asked = if Some(*net) == own { super::unix::peers() } else { super::unix::peers_in(link) };
+            match asked {
+                Ok(found) => all.extend(found),
+                Err(_) => self.skipped.unix_unasked += 1,
+            }
+        }
+        all
+    }
+
+    /// REQUEST edges each way between two processes that hold one pipe, the two ends of one
+    /// TCP connection, or the two ends of a unix socket connection (`unix`: inode -> peer).
+    fn channels(&mut self, unix: &BTreeMap<u64, u64>) -> Result<(), ModelError> {
         let mut pairs: Vec<(NodeIdx, NodeIdx, &'static str)> = Vec::new();
         for holders in self.pipes.values() {
             for a in holders {
@@ -487,6 +514,14 @@ impl Scanner {
                     for b in &theirs {
                         pairs.push((*a, *b, "TCP"));
                     }
+                }
+            }
+        }
+        for (mine, peer) in unix {
+            let (Some(mine), Some(theirs)) = (self.sockets.get(mine), self.sockets.get(peer)) else { continue };
+            for a in mine {
+                for b in theirs {
+                    pairs.push((*a, *b, "UNIX"));
                 }
             }
         }
