@@ -120,6 +120,27 @@ fn odd_input_is_skipped_and_counted() {
     let _ = std::fs::remove_dir_all(&root);
 }
 
+#[test]
+fn a_huge_maps_file_and_a_region_of_terabytes_are_scanned_whole() {
+    let root = scratch("huge");
+    let p = root.join("5151");
+    write(&p.join("comm"), "huge\n");
+    let mut maps: String = (0..50_000u64)
+        .map(|i| format!("{:x}-{:x} rw-p 00000000 00:00 0 \n", 0x1000_0000 + i * 0x2000, 0x1000_1000 + i * 0x2000))
+        .collect();
+    maps.push_str("100000000000-7ff000000000 ---p 00000000 00:00 0 \n");
+    write(&p.join("maps"), &maps);
+    let (m, summary) = scan(&["--proc-root", root.to_str().expect("utf-8"), "--pid", "5151"]);
+    assert!(summary.contains("0 malformed"), "{summary}");
+    let regions = m.out_edges_of(idx(&m, "PD_5151"), EdgeKind::Hold).filter(|(_, e)| m.node(e.to).ty == "VMR").count();
+    assert_eq!(regions, 50_001);
+    assert_eq!(
+        m.node(idx(&m, "VMR_5151_100000000000")).int("pages"),
+        Some((0x7ff0_0000_0000 - 0x1000_0000_0000) / 4096)
+    );
+    let _ = std::fs::remove_dir_all(&root);
+}
+
 /// The child processes of `pid`, once it has `n` of them running `program` (it starts them
 /// itself: until they have exec'd, their descriptors are not set up yet).
 fn children(pid: u32, n: usize, program: &str) -> Vec<u32> {

@@ -1,5 +1,5 @@
 //! `osmosis linux` where privileges are needed: with `--physical`, two processes mapping
-//! one shared file share its frames (both regions MAP onto one memory object: frame numbers
+//! one memfd share its frames (both regions MAP onto one memory object: frame numbers
 //! from /proc/PID/pagemap need CAP_SYS_ADMIN); a process in a new mount namespace
 //! (`unshare --mount`) has its files in a space of its own. Where the machine does not
 //! allow either, that test is reported as ignored with the reason (DESIGN.md section 9),
@@ -30,38 +30,36 @@ fn privileged() -> bool {
     scan(&["--pid", &std::process::id().to_string()]).is_ok_and(|(_, s)| !s.contains("no frame numbers"))
 }
 
-/// Two python3 processes map one page of a file in /dev/shm shared and touch it.
+/// A python3 makes a memfd of one page and forks; parent and child each map it shared and
+/// touch it.
 fn shared_frames() -> Result<(), Failed> {
-    let path = format!("/dev/shm/osmosis-physical-{}", std::process::id());
-    std::fs::write(&path, [0u8; 4096]).map_err(|e| format!("{path}: {e}"))?;
-    let script = "import mmap,sys,time\n\
-                  f=open(sys.argv[1],'r+b'); m=mmap.mmap(f.fileno(),4096); m[0]=1\n\
-                  print('ready',flush=True); time.sleep(30)";
-    let spawn = || {
-        Command::new("python3")
-            .args(["-c", script, &path])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
+    let script = "import mmap,os,sys,time\n\
+                  fd=os.memfd_create('osmosis-shared'); os.ftruncate(fd,4096); pid=os.fork()\n\
+                  m=mmap.mmap(fd,4096); m[0]=1\n\
+                  if pid==0: time.sleep(30); sys.exit()\n\
+                  time.sleep(0.2); print(os.getpid(),pid,flush=True); time.sleep(30)";
+    let mut parent = Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn python3: {e}"))?;
+    let mut line = String::new();
+    if let Some(out) = parent.stdout.take() {
+        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
+    }
+    let pids: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+    let result = match pids.as_slice() {
+        [a, b] => scan(&["--pid", a, "--pid", b]),
+        _ => Err(format!("python3 printed {line:?}, not two pids").into()),
     };
-    let mut children = Vec::new();
-    for _ in 0..2 {
-        let mut child = spawn().map_err(|e| format!("spawn python3: {e}"))?;
-        // Wait for its "ready": the page is mapped and touched.
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
-        }
-        children.push(child);
+    if let Some(child) = pids.get(1) {
+        let _ = Command::new("kill").arg(child).status();
     }
-    let pids: Vec<String> = children.iter().map(|c| c.id().to_string()).collect();
-    let result = scan(&["--pid", &pids[0], "--pid", &pids[1]]);
-    for mut c in children {
-        let _ = c.kill();
-        let _ = c.wait();
-    }
-    let _ = std::fs::remove_file(&path);
+    let _ = parent.kill();
+    let _ = parent.wait();
+    let path = "/memfd:osmosis-shared";
     let (m, _) = result?;
     let problems = osmosis::check(&m);
     if !problems.is_empty() {
@@ -72,7 +70,7 @@ fn shared_frames() -> Result<(), Failed> {
         let pd = m.find(&format!("PD_{pid}"));
         pd.into_iter()
             .flat_map(|pd| m.out_edges_of(pd, EdgeKind::Hold).map(|(_, e)| e.to).collect::<Vec<_>>())
-            .filter(|v| m.node(*v).attrs.get("path").and_then(|p| p.as_text()).is_some_and(|p| p == path))
+            .filter(|v| m.node(*v).attrs.get("path").and_then(|p| p.as_text()).is_some_and(|p| p.starts_with(path)))
             .flat_map(|v| m.out_edges_of(v, EdgeKind::Map).map(|(_, e)| e.to).collect::<Vec<_>>())
             .filter(|n| m.node(*n).ty == "MO")
             .map(|n| m.node(n).id.clone())
@@ -200,7 +198,7 @@ fn main() {
         eprintln!("linux_privileged: ignored: `unshare --net` is not allowed here");
     }
     let trials = vec![
-        Trial::test("two_processes_mapping_one_shared_file_share_a_memory_object", shared_frames)
+        Trial::test("two_processes_mapping_one_memfd_share_a_memory_object", shared_frames)
             .with_ignored_flag(!privileged),
         Trial::test("a_process_in_a_new_mount_namespace_has_its_files_in_another_space", new_mount_namespace)
             .with_ignored_flag(!unshare),
