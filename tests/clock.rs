@@ -256,6 +256,48 @@ fn the_root_releases_what_a_gone_client_held() {
     assert!(alice.read(&clock).is_err(), "a released handle still works");
 }
 
+#[test]
+fn the_root_gives_what_one_client_holds_to_another() {
+    let (bus, _service, endpoint) = system();
+    let mut alice = ClockClient::new(bus.connect(endpoint, ALICE));
+    let clock = alice.create(1, Mode::Monotonic).expect("create");
+    let mut root = bus.connect(endpoint, ROOT);
+    let (cellulos::runtime::Cap::Unwrapped(badge) | cellulos::runtime::Cap::Endpoint { badge, .. }) = clock.cap;
+    let give = |conn: &mut cellulos::runtime::loopback::Connection, from: Badge| {
+        let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::GIVE);
+        msg.encode(&(badge, from, BOB, 0xffu8), &mut [0u8; 16]).expect("encode");
+        conn.call(&mut msg).expect("delivered");
+        msg
+    };
+    // Only the root gives, and only what the giver holds.
+    assert_eq!(give(&mut bus.connect(endpoint, ALICE), ALICE).label, Status::NotAllowed as u32);
+    assert_eq!(give(&mut root, BOB).label, Status::NotHolder as u32);
+    let msg = give(&mut root, ALICE);
+    assert_eq!(msg.label, 0);
+    let given: Badge = msg.decode(&[]).expect("the new badge");
+    let cap = msg.caps[0].expect("the new handle's capability");
+    assert_ne!(given, badge);
+    // Bob uses it through his own connection; both hold the one clock.
+    let mut bob = ClockClient::new(bus.connect(endpoint, BOB));
+    let bobs: cellulos::runtime::handle::Handle<clock::resources::CLOCK> = cellulos::runtime::handle::Handle::new(cap);
+    assert_eq!(bob.read(&bobs).expect("bob reads the clock he was given"), 1);
+    assert_eq!(alice.read(&clock).expect("alice still holds it"), 2);
+    let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::EXPORT_MODEL);
+    root.call(&mut msg).expect("export");
+    let book: cellulos::runtime::Book = msg.decode(root.shared()).expect("a book");
+    let model = book.export("clock", clock::TYPES, pd_name).expect("model").model;
+    let held_by = |pd: &str| {
+        let pd = model.find(pd).expect("the PD");
+        model.out_edges_of(pd, osmosis::EdgeKind::Hold).map(|(_, e)| model.node(e.to).id.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(held_by(&pd_name(ALICE)), held_by(&pd_name(BOB)), "one clock, held by both");
+    // Alice gone: the clock stays, Bob holds it.
+    let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::RELEASE_HOLDER);
+    msg.encode(&ALICE, &mut [0u8; 8]).expect("encode");
+    root.call(&mut msg).expect("delivered");
+    assert_eq!(bob.read(&bobs).expect("still bob's"), 3);
+}
+
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512), failure_persistence: None, ..Default::default() })]
 

@@ -378,6 +378,17 @@ impl Gen<'_> {
                             __msg.label = 0;
                             __msg.encode(&(), __ctx.shared).map_err(__wire)
                         }
+                        #rt::limits::GIVE => {
+                            if __caller != self.root || __msg.cap_count() != 0 {
+                                return Err(__status(#rt::Status::NotAllowed));
+                            }
+                            let (badge, from, to, rights): (u32, u32, u32, u8) = __msg.decode(__ctx.shared).map_err(__wire)?;
+                            let __new_badge = self.book.give(badge, from, to, rights).map_err(__status)?;
+                            __msg.label = 0;
+                            __msg.encode(&__new_badge, __ctx.shared).map_err(__wire)?;
+                            __msg.caps[0] = Some(__ctx.mint(__new_badge));
+                            Ok(())
+                        }
                         #rt::limits::HANDSHAKE => {
                             let id: u64 = __msg.decode(__ctx.shared).map_err(__wire)?;
                             if id != #id_const || __msg.cap_count() != 0 {

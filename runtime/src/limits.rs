@@ -18,6 +18,11 @@ pub const IDENTIFY: u32 = MAX_METHOD_ID - 2;
 /// Reserved method, for the root only: the PD behind a connection badge (the argument, a
 /// `u32`) is gone; every handle it held ends, as if it had given each back.
 pub const RELEASE_HOLDER: u32 = MAX_METHOD_ID - 3;
+/// Reserved method, for the root only: give the object behind a handle one PD holds (the
+/// arguments: the handle's badge, the giver's and the recipient's connection badges, the
+/// rights given) to another, which then holds it too. The reply: the new handle's badge
+/// and its capability, for the root to place in the recipient's CSpace.
+pub const GIVE: u32 = MAX_METHOD_ID - 4;
 /// Message registers passed in CPU registers (MR0-MR3): the fast path.
 pub const REGISTER_WORDS: usize = 4;
 /// `seL4_MsgMaxLength`: message words, registers included.

@@ -93,8 +93,8 @@ impl Component {
 
     /// Answers every call on this instance's endpoint with an empty reply, with no decoding:
     /// the raw seL4 baseline the generated stubs are measured against. It keeps no book:
-    /// the root's `export_model` gets an empty one (three zero counts) and its
-    /// `RELEASE_HOLDER` a plain success.
+    /// the root's `export_model` gets an empty one (three zero counts), its
+    /// `RELEASE_HOLDER` a plain success and its `GIVE` `BadHandle`.
     pub fn serve_raw(&mut self) -> ! {
         let ep = self.info.endpoint;
         if ep == 0 {
@@ -108,6 +108,9 @@ impl Component {
                 (MessageInfo::new(0, 0, 0, 2), [0; 4])
             } else if r.badge == root && r.info.label() == Word::from(limits::RELEASE_HOLDER) {
                 (MessageInfo::new(0, 0, 0, 0), [0; 4])
+            } else if r.badge == root && r.info.label() == Word::from(limits::GIVE) {
+                // Nothing is held here to give.
+                (MessageInfo::new(cellulos::runtime::Status::BadHandle as Word, 0, 0, 0), [0; 4])
             } else {
                 (MessageInfo::new(0, 0, 0, 1), [r.mrs[0], 0, 0, 0])
             };
