@@ -28,6 +28,7 @@ const FILES: [&str; 11] = [
     // The example system's servers.
     "counter.idl",
     "greeter.idl",
+    "recipient.idl",
 ];
 
 #[test]

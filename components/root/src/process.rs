@@ -142,6 +142,9 @@ pub struct Process {
     pub regions: Vec<Region>,
     /// The root's slots in its CSpace that hold threads' supervisor caps.
     thread_slots: Vec<Word>,
+    /// The root's slots in its CSpace that handles given to it went to (a slot whose handle
+    /// was revoked since is empty and is used again).
+    given_slots: Vec<Word>,
 }
 
 /// A thread the root made in a process ([`Process::spawn_thread`]).
@@ -250,6 +253,7 @@ impl Process {
             shared: Vec::new(),
             regions: Vec::new(),
             thread_slots: Vec::new(),
+            given_slots: Vec::new(),
         };
         match p.build(k, root_vs, sup, spec, &elf) {
             Ok(()) => Ok(p),
@@ -466,8 +470,7 @@ impl Process {
         priority: u8,
         va: Word,
     ) -> Result<Thread, KernelError> {
-        let slot =
-            (ROOT_SLOTS..1 << CNODE_RADIX).find(|s| !self.thread_slots.contains(s)).ok_or(KernelError::OutOfSlots)?;
+        let slot = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
         let mut t = Thread { badge: sup.next_badge(), tcb: k.create::<Tcb>()?, frames: Vec::new(), slot };
         match self.build_thread(k, root_vs, sup, &mut t, (entry, arg), stack_pages, priority, va) {
             Ok(()) => {
@@ -537,8 +540,7 @@ impl Process {
         sup: &mut Supervisor,
         tcb: sel4::Cap<Tcb>,
     ) -> Result<(Word, Word), KernelError> {
-        let slot =
-            (ROOT_SLOTS..1 << CNODE_RADIX).find(|s| !self.thread_slots.contains(s)).ok_or(KernelError::OutOfSlots)?;
+        let slot = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
         let badge = sup.next_badge();
         let sel = |op| move |e| KernelError::Sel4(op, e);
         let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
@@ -552,6 +554,35 @@ impl Process {
         }
         self.thread_slots.push(slot);
         Ok((badge, slot))
+    }
+
+    /// A slot of the root's range used for nothing yet.
+    fn free_root_slot(&self) -> Option<Word> {
+        (ROOT_SLOTS..1 << CNODE_RADIX).find(|s| !self.thread_slots.contains(s) && !self.given_slots.contains(s))
+    }
+
+    /// Moves the capability in the root's `slot` (a handle given to this process) into a
+    /// slot of the root's range in its CSpace: that slot. A move keeps the capability where
+    /// it was in the derivation tree, so its server's revocation still reaches it.
+    pub fn place_given(&mut self, k: &mut Kernel, slot: Word) -> Result<Word, KernelError> {
+        let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
+        // First a slot given before whose handle is gone (the kernel refuses a full one).
+        for &at in &self.given_slots {
+            if k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64).is_ok() {
+                return Ok(at);
+            }
+        }
+        let at = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
+        k.ipc
+            .cnode_move(cnode, at, depth, init::CNODE, slot, 64)
+            .map_err(|e| KernelError::Sel4("cnode_move (given)", e))?;
+        self.given_slots.push(at);
+        Ok(at)
+    }
+
+    /// Whether `slot` is one a handle given to this process went to.
+    pub fn holds_given(&self, slot: Word) -> bool {
+        self.given_slots.contains(&slot)
     }
 
     /// Gives back a slot [`Process::bind`] used (its CPU is deleted).

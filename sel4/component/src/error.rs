@@ -21,6 +21,8 @@ pub enum Error {
     Call(String),
     /// The root could not extract the model (its status).
     Extraction(u64),
+    /// A give was refused (the status: `NotHolder`, `NotAllowed` ...).
+    Give(u64),
 }
 
 impl Error {
@@ -33,6 +35,7 @@ impl Error {
             Error::AlreadyConnected => 0xE5,
             Error::Call(_) => 0xE4,
             Error::Extraction(_) => 0xE6,
+            Error::Give(_) => 0xE7,
         }
     }
 }
@@ -46,6 +49,7 @@ impl fmt::Display for Error {
             Error::AlreadyConnected => f.write_str("this connection is already in use"),
             Error::Call(e) => write!(f, "call failed: {e}"),
             Error::Extraction(status) => write!(f, "the root could not extract the model (status {status})"),
+            Error::Give(status) => write!(f, "the give was refused (status {status})"),
         }
     }
 }

@@ -56,6 +56,7 @@ impl Component {
             return Err(Error::BadStartPage);
         }
         transport::init(info.ipc_buffer);
+        SUPERVISOR.store(info.supervisor, core::sync::atomic::Ordering::Relaxed);
         transport::init_cnode(info.cnode, info.cnode_bits);
         Ok(Component { info, connected: 0, next_slot: info.free_slots[0] })
     }
@@ -133,9 +134,54 @@ impl Component {
         }
     }
 
+    /// Gives the object behind `handle` to the instance named `to`, with `rights` (of the
+    /// handle's): its server checks that this component holds it and grants the recipient a
+    /// handle of its own (a HOLD edge in the model; both hold the object now), whose
+    /// capability the root places in the recipient's CSpace. The answer is that slot, for
+    /// the recipient's [`given`]: tell it by any call. The recipient must have a
+    /// connection to the object's server (or it could not use it); the root's own resources
+    /// are shared through the PD server (`pd.share_region`) instead.
+    pub fn give<T>(&self, handle: &cellulos::runtime::handle::Handle<T>, to: &str, rights: u8) -> Result<Word, Error> {
+        let cellulos::runtime::Cap::Endpoint { badge: slot, .. } = handle.cap else {
+            return Err(Error::Give(cellulos::runtime::Status::BadHandle as Word));
+        };
+        let name = sel4_rt::start::name(to).ok_or(Error::Give(cellulos::runtime::Status::Oversize as Word))?;
+        match transport::give(self.info.supervisor, Word::from(slot), &name, rights) {
+            (0, given) => Ok(given),
+            (status, _) => Err(Error::Give(status)),
+        }
+    }
+
+    /// [`Component::give`] with the request's words as given (owning server id, handle
+    /// badge, rights, the recipient's name in 4 words): for tests that must name what a
+    /// component does not hold. The root's status and slot.
+    pub fn give_raw(&self, words: &[Word; sel4_rt::start::GIVE_WORDS]) -> (Word, Word) {
+        transport::give_words(self.info.supervisor, words)
+    }
+
     /// Ends this component with `code`.
     pub fn exit(&self, code: Word) -> ! {
         exit_with(self.info.supervisor, code)
+    }
+}
+
+/// The supervisor cap's address, for calls made where the [`Component`] is not at hand
+/// (inside a server's logic).
+static SUPERVISOR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// The handle another component gave this one, whose capability the root placed at `slot`
+/// (what the giver's [`Component::give`] answered, told by any call), once the root confirms
+/// the slot holds one given to this component: a call through a cap that is not what it was
+/// said to be could end the caller. It is used through this component's own connection to
+/// the object's server (a client names a cap by its slot).
+pub fn given<T>(slot: Word) -> Result<cellulos::runtime::handle::Handle<T>, Error> {
+    let supervisor = SUPERVISOR.load(core::sync::atomic::Ordering::Relaxed);
+    let info = MessageInfo::new(sel4_rt::start::GIVEN_LABEL, 0, 0, 1);
+    let status = sel4::syscall::call(supervisor, info, [slot, 0, 0, 0]).info.label();
+    let badge = cellulos::runtime::Badge::try_from(slot).map_err(|_| Error::Give(status))?;
+    match status {
+        0 => Ok(cellulos::runtime::handle::Handle::new(cellulos::runtime::Cap::Endpoint { endpoint: 0, badge })),
+        status => Err(Error::Give(status)),
     }
 }
 

@@ -340,6 +340,27 @@ pub(crate) fn serve<S: Serve>(
     }
 }
 
+/// Asks the supervisor (through the cap at `supervisor`) to give the object behind the
+/// handle in `slot` to the instance named `to`: the root's status, and the slot of the
+/// recipient's CSpace the new handle's capability went to.
+pub(crate) fn give(supervisor: Word, slot: Word, to: &sel4_rt::start::Name, rights: u8) -> (Word, Word) {
+    let Some((server, badge)) = identify(slot) else { return (Status::BadHandle as Word, 0) };
+    let mut words = [Word::from(server), Word::from(badge), Word::from(rights), 0, 0, 0, 0];
+    for (w, chunk) in words[3..].iter_mut().zip(to.chunks(8)) {
+        let mut b = [0u8; 8];
+        b[..chunk.len()].copy_from_slice(chunk);
+        *w = Word::from_le_bytes(b);
+    }
+    give_words(supervisor, &words)
+}
+
+/// A give request's words to the supervisor: the root's status and slot.
+pub(crate) fn give_words(supervisor: Word, words: &[Word; sel4_rt::start::GIVE_WORDS]) -> (Word, Word) {
+    let info = MessageInfo::new(sel4_rt::start::GIVE_LABEL, 0, 0, words.len() as Word);
+    let (reply, mrs) = with_ipc(|ipc| ipc.call(supervisor, info, words));
+    (reply.label(), mrs[0])
+}
+
 /// Asks the owner of the capability in `slot` whose it is: (server id, badge).
 fn identify(slot: Word) -> Option<(u32, Badge)> {
     if slot == 0 {

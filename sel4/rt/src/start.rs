@@ -15,6 +15,16 @@ pub const EXIT_LABEL: Word = 0x100;
 /// The label of "extract the model now" on the supervisor cap: the root asks every server
 /// for its part, streams the whole model out, and answers 0 (or an error status).
 pub const EXTRACT_LABEL: Word = 0x101;
+/// The label of "give the object behind my handle to another PD" on the supervisor cap:
+/// words (owning server id, handle badge, rights, recipient's name in 4 words); the answer
+/// is a status and the slot of the recipient's CSpace its capability was placed in.
+pub const GIVE_LABEL: Word = 0x102;
+/// Words of a give request.
+pub const GIVE_WORDS: usize = 7;
+/// The label of "is this slot a handle given to me?" on the supervisor cap (one word: the
+/// slot): the recipient checks a slot another component told it before calling through it
+/// (a call through a cap that is not what it was said to be could end the caller).
+pub const GIVEN_LABEL: Word = 0x103;
 /// Bytes of a name.
 pub const NAME_BYTES: usize = 32;
 /// Pages of each connection's shared buffer (64 KiB, as the host loopback's).

@@ -40,6 +40,7 @@ const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 mod cleanup;
 mod cpus;
 mod extraction;
+mod give;
 mod memory;
 mod pds;
 mod serve;

@@ -8,7 +8,7 @@ use alloc::vec::Vec;
 
 use cellulos_runtime::Status;
 use sel4::{Endpoint, MessageInfo, Word};
-use sel4_rt::start::EXTRACT_LABEL;
+use sel4_rt::start::{EXTRACT_LABEL, GIVEN_LABEL, GIVE_LABEL, GIVE_WORDS};
 
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
@@ -19,6 +19,10 @@ use crate::vspace::VSpace;
 const ENDED: Word = 1;
 /// The label of "a PD asks for an extraction" on the root's endpoint.
 const EXTRACT: Word = 2;
+/// The label of "a PD gives a resource to another" on the root's endpoint.
+const GIVE: Word = 3;
+/// The label of "is this slot a handle given to me?" on the root's endpoint.
+const GIVEN: Word = 4;
 /// The badge of the caps that replace a gone server's in its clients' CSpaces: they reach
 /// the root's endpoint, whose main thread answers every call through them `ServerGone`.
 pub(super) const GONE_BADGE: Word = (1 << sel4::BADGE_BITS) - 1;
@@ -36,6 +40,23 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
             sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 0), [0; 4]);
             continue;
         }
+        if r.info.label() == GIVE_LABEL {
+            let mut words = [0; GIVE_WORDS + 1];
+            words[0] = r.badge;
+            if r.info.length() == GIVE_WORDS {
+                for (i, w) in words[1..].iter_mut().enumerate() {
+                    *w = if i < 4 { r.mrs[i] } else { ipc.msg[i] };
+                }
+            }
+            let (info, mrs) = ipc.call(root_ep, MessageInfo::new(GIVE, 0, 0, words.len() as Word), &words);
+            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 1), [mrs[0], 0, 0, 0]);
+            continue;
+        }
+        if r.info.label() == GIVEN_LABEL {
+            let (info, _) = ipc.call(root_ep, MessageInfo::new(GIVEN, 0, 0, 2), &[r.badge, r.mrs[0]]);
+            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 0), [0; 4]);
+            continue;
+        }
         let w = ended(&r, ipc).to_words();
         ipc.call(root_ep, MessageInfo::new(ENDED, 0, 0, 6), &[r.badge, w[0], w[1], w[2], w[3], w[4]]);
     }
@@ -47,6 +68,8 @@ enum Event {
     Ended(Word, Ended),
     /// A PD (its badge) asks for an extraction.
     Extract(Word),
+    /// A PD (its badge) gives a resource to another.
+    Give(Word, super::give::Request),
     /// A call to the root's own servers (answered by [`Running::serve_root_call`]).
     Call(sel4::syscall::Received),
 }
@@ -72,6 +95,21 @@ impl Running {
             let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
             match (r.info.label(), r.info.length()) {
                 (EXTRACT, 1) => return Event::Extract(word(0)),
+                (GIVEN, 2) => {
+                    let given = self.index_of(word(0)).and_then(|i| self.processes[i].1.as_ref());
+                    let ok = given.is_some_and(|p| p.holds_given(word(1)));
+                    answer(if ok { 0 } else { Status::NotAllowed as Word });
+                }
+                (GIVE, n) if n == GIVE_WORDS + 1 => {
+                    let mut w = [0; GIVE_WORDS];
+                    for (i, v) in w.iter_mut().enumerate() {
+                        *v = word(i + 1);
+                    }
+                    match super::give::Request::from_words(&w) {
+                        Some(req) => return Event::Give(word(0), req),
+                        None => answer(Status::BadHandle as Word),
+                    }
+                }
                 (ENDED, 6) => {
                     let how = Ended::from_words([word(1), word(2), word(3), word(4), word(5)]);
                     return Event::Ended(word(0), how);
@@ -106,6 +144,13 @@ impl Running {
                 Event::Ended(badge, how) => (badge, how),
                 Event::Call(r) => {
                     self.serve_root_call(k, vs, sup, &r)?;
+                    continue;
+                }
+                Event::Give(badge, req) => {
+                    match self.give(k, badge, &req) {
+                        Ok(slot) => sel4::syscall::reply(MessageInfo::new(0, 0, 0, 1), [slot, 0, 0, 0]),
+                        Err(status) => answer(status as Word),
+                    }
                     continue;
                 }
                 Event::Extract(badge) => {
@@ -148,7 +193,7 @@ impl Running {
     }
 
     /// The instance whose process has this supervisor badge.
-    fn index_of(&self, badge: Word) -> Option<usize> {
+    pub(super) fn index_of(&self, badge: Word) -> Option<usize> {
         self.processes.iter().position(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
     }
 }

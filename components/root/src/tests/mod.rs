@@ -49,6 +49,7 @@ const TESTS: &[(&str, Test)] = &[
     ("PD0001", system::the_root_makes_threads_and_processes),
     ("CPU0001", system::the_root_serves_cpus),
     ("RESSPACE0001", system::the_root_registers_spaces),
+    ("GIVE0001", system::a_resource_is_given_to_another_pd),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

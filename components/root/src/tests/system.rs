@@ -309,6 +309,26 @@ pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// A resource given to another PD (GIVE0001): the giver gives its tally to the taker, which
+/// bumps it through its own counter connection. In the giver's snapshot both hold the one
+/// tally (HOLD edges from both PDs to a single TALLY, recorded by the counter's generated
+/// code), the taker holds no other, and the model passes the checker; the refusals are the
+/// giver's own checks (its exit code).
+pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let models = boot_client(c, &["counter", "giver", "taker"], "giver")?;
+    let m = models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
+    let tallies = |name: &str| -> Result<Vec<osmosis::NodeIdx>, String> {
+        let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i).ok_or("no such PD")?;
+        Ok(m.out_edges_of(pd, EdgeKind::Hold).map(|(_, e)| e.to).filter(|t| m.node(*t).ty == "TALLY").collect())
+    };
+    let (giver, taker) = (tallies("giver")?, tallies("taker")?);
+    ensure!(giver.len() == 1, "the giver holds {} tallies, expected 1", giver.len());
+    ensure!(taker == giver, "the taker holds {:?}, not the giver's tally {:?}", taker, giver);
+    Ok(())
+}
+
 /// The root's resource-space server, driven by the spacetest client: in its snapshot the
 /// spaces it registered are in the model (a DISK space of SECTORs included: the type table
 /// learnt the new type), held by it, the FILE space MAPs onto the BLOCK space and its file

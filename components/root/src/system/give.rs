@@ -1,0 +1,111 @@
+//! Giving a held resource to another PD (`Component::give`, on the supervisor cap): the
+//! giver names the object as its owner identified it (server id, handle badge) and the
+//! recipient by instance name. The owning server checks that the giver holds it and grants
+//! the recipient a handle of its own (the reserved `GIVE`, through the root's connection:
+//! the server's book, so its part of the model, gains the HOLD edge); the root moves the new
+//! handle's capability into the recipient's CSpace and answers the giver with the slot.
+
+use cellulos_runtime::limits::GIVE;
+use cellulos_runtime::{Message, Status};
+use sel4::{init, MessageInfo, Word};
+use sel4_rt::start::{Name, GIVE_WORDS, NAME_BYTES};
+
+use super::Running;
+use crate::kernel::Kernel;
+
+/// A give request as the supervisor thread passes it on.
+pub(super) struct Request {
+    server: u32,
+    badge: u32,
+    rights: u8,
+    to: Name,
+}
+
+impl Request {
+    /// Reads the words of `Component::give`; `None` for values out of range.
+    pub(super) fn from_words(w: &[Word; GIVE_WORDS]) -> Option<Request> {
+        let mut to = [0u8; NAME_BYTES];
+        for (chunk, word) in to.chunks_mut(8).zip(&w[3..]) {
+            chunk.copy_from_slice(&word.to_le_bytes()[..chunk.len()]);
+        }
+        Some(Request {
+            server: u32::try_from(w[0]).ok()?,
+            badge: u32::try_from(w[1]).ok()?,
+            rights: u8::try_from(w[2]).ok()?,
+            to,
+        })
+    }
+}
+
+impl Running {
+    /// Gives what `req` names, which the instance behind supervisor badge `giver` holds:
+    /// the slot of the recipient's CSpace the new handle went to.
+    pub(super) fn give(&mut self, k: &mut Kernel, giver: Word, req: &Request) -> Result<Word, Status> {
+        let giver = self.index_of(giver).ok_or(Status::NotAllowed)?;
+        let to_name = sel4_rt::start::name_str(&req.to);
+        let to = self.system.instances.iter().position(|i| i.name == to_name).ok_or(Status::NotAllowed)?;
+        // The root's own resources: shared through the PD server (`share_region`).
+        if req.server == 0 {
+            return Err(Status::NotAllowed);
+        }
+        let s = req.server as usize - 1;
+        let live = |i: usize| self.processes.get(i).is_some_and(|(_, p, _)| p.is_some());
+        if to == giver || !live(to) || !live(s) || !self.processes[s].2 {
+            return Err(Status::NotAllowed);
+        }
+        // The recipient must be able to use it: a connection of its own to the server.
+        let badges_to = |c: usize| -> alloc::vec::Vec<u32> {
+            self.system.instances[c].uses.iter().filter(|u| u.server as usize == s).map(|u| u.badge).collect()
+        };
+        let recipient = *badges_to(to).first().ok_or(Status::NotAllowed)?;
+        // It is held through one of the giver's connections to the server.
+        let mut refused = Status::NotHolder;
+        for from in badges_to(giver) {
+            match self.ask_give(k, s, req.badge, from, recipient, req.rights) {
+                Ok(slot) => {
+                    let placed = self.processes[to].1.as_mut().map(|p| p.place_given(k, slot));
+                    return match placed {
+                        // The cap moved out: the root's slot is free again.
+                        Some(Ok(at)) => {
+                            k.slots.free(slot);
+                            Ok(at)
+                        }
+                        _ => {
+                            let _ = k.delete_cap(slot);
+                            Err(Status::NoHandles)
+                        }
+                    };
+                }
+                Err(Status::NotHolder) => {}
+                Err(other) => refused = other,
+            }
+        }
+        Err(refused)
+    }
+
+    /// Asks server `s` for `GIVE`: the slot of the root's CSpace the new handle's
+    /// capability arrived in.
+    fn ask_give(&self, k: &mut Kernel, s: usize, badge: u32, from: u32, to: u32, rights: u8) -> Result<Word, Status> {
+        let Some(Some((cap, _))) = self.root_conns.get(s) else { return Err(Status::NotAllowed) };
+        let mut msg = Message::new(GIVE);
+        msg.encode(&(badge, from, to, rights), &mut []).map_err(|_| Status::Overflow)?;
+        let slot = k.slots.alloc().ok_or(Status::NoHandles)?;
+        k.ipc.set_receive_slot(init::CNODE.bits(), slot, 64);
+        let info = MessageInfo::new(Word::from(GIVE), 0, 0, msg.len as Word);
+        let (info, _) = k.ipc.call(cap.bits(), info, &msg.words[..msg.len]);
+        // Caps sent to the root's own endpoint arrive unwrapped: no receive slot otherwise.
+        k.ipc.set_receive_slot(0, 0, 0);
+        let status = Status::from_code(info.label() as u32);
+        match (status, info.extra_caps(), info.caps_unwrapped()) {
+            (Some(Status::Ok), 1, 0) => Ok(slot),
+            (Some(Status::Ok), ..) | (None, ..) => {
+                let _ = k.delete_cap(slot);
+                Err(Status::CapCount)
+            }
+            (Some(refused), ..) => {
+                k.slots.free(slot);
+                Err(refused)
+            }
+        }
+    }
+}
