@@ -1,10 +1,14 @@
 //! A counter server that faults on purpose when asked to add [`CRASH`], so that the
-//! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it. Its other
-//! methods count like the real counter; it keeps no tallies.
+//! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it; asked to add
+//! [`ARM`], it faults when the root next asks for its part of the model (EXTRACT0001: the
+//! root must not hang in the middle of an extraction). Its other methods count like the
+//! real counter; it keeps no tallies.
 #![no_std]
 #![no_main]
 
-use cellulos::runtime::server::{Held, New};
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use cellulos::runtime::server::{Held, New, Serve, ServeCtx};
 use cellulos::runtime::Badge;
 use cellulos_component::{Component, Error};
 
@@ -16,8 +20,17 @@ use counter::{CounterError, CounterServer, CounterService};
 
 /// The argument of `add` that makes this server fault.
 const CRASH: u64 = 0xdead;
+/// The argument of `add` that arms the fault on `export_model`.
+const ARM: u64 = 0xbeef;
 /// Where the fault happens: nothing is mapped there in a component.
 const NOWHERE: u64 = 0xdead_0000;
+/// Whether the next `export_model` faults.
+static ARMED: AtomicBool = AtomicBool::new(false);
+
+fn fault() {
+    // SAFETY: none; this is the point: the store faults with the caller waiting.
+    unsafe { (NOWHERE as *mut u64).write_volatile(1) };
+}
 
 struct Crashy {
     total: u64,
@@ -30,8 +43,11 @@ fn sum(data: &[u8]) -> u64 {
 impl CounterServer for Crashy {
     fn add(&mut self, _caller: Badge, n: u64) -> Result<u64, CounterError> {
         if n == CRASH {
-            // SAFETY: none; this is the point: the store faults with the caller waiting.
-            unsafe { (NOWHERE as *mut u64).write_volatile(1) };
+            fault();
+        }
+        if n == ARM {
+            ARMED.store(true, Ordering::SeqCst);
+            return Ok(self.total);
         }
         self.total = self.total.checked_add(n).ok_or(CounterError::Overflow)?;
         Ok(self.total)
@@ -79,10 +95,26 @@ impl CounterServer for Crashy {
     }
 }
 
+/// The generated service, faulting on `export_model` once armed.
+struct Trap(CounterService<Crashy>);
+
+impl Serve for Trap {
+    fn serve_registers(&mut self, label: u32, caller: Badge, words: &mut [u64; 4], len: &mut usize) -> Option<u32> {
+        self.0.serve_registers(label, caller, words, len)
+    }
+
+    fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut cellulos::runtime::Message) {
+        if msg.code() == cellulos::runtime::limits::EXPORT_MODEL && ARMED.load(Ordering::SeqCst) {
+            fault();
+        }
+        self.0.serve(ctx, msg)
+    }
+}
+
 cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
     let mut service = CounterService::new(Crashy { total: 0 }, c.root_badge());
     service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
-    c.serve(service)
+    c.serve(Trap(service))
 }

@@ -58,12 +58,11 @@ impl Running {
 
     /// One server's book, as its `export_model` answers.
     fn book_of(&self, k: &mut Kernel, i: usize) -> Result<Option<Book>, String> {
-        let (Some(Some((cap, va))), Some((name, Some(_), true))) = (self.root_conns.get(i), self.processes.get(i))
-        else {
+        let (Some(Some((_, va))), Some((name, Some(_), true))) = (self.root_conns.get(i), self.processes.get(i)) else {
             return Ok(None);
         };
         let label = cellulos_runtime::limits::EXPORT_MODEL as Word;
-        let (info, mrs) = k.ipc.call(cap.bits(), MessageInfo::new(label, 0, 0, 0), &[]);
+        let (info, mrs) = self.call_server(k, i, MessageInfo::new(label, 0, 0, 0), &[]);
         let mut msg = Message::new(info.label() as u32);
         msg.len = info.length().min(msg.words.len());
         for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
@@ -81,12 +80,11 @@ impl Running {
 
     /// Tells live server `s` that the client behind `badge` is gone (`RELEASE_HOLDER`).
     pub(super) fn release_holder(&self, k: &mut Kernel, s: usize, badge: u32) -> Result<(), String> {
-        let (Some(Some((cap, _))), Some((name, Some(_), true))) = (self.root_conns.get(s), self.processes.get(s))
-        else {
+        let (Some(Some(_)), Some((name, Some(_), true))) = (self.root_conns.get(s), self.processes.get(s)) else {
             return Ok(());
         };
         let label = cellulos_runtime::limits::RELEASE_HOLDER as Word;
-        let (info, _) = k.ipc.call(cap.bits(), MessageInfo::new(label, 0, 0, 1), &[Word::from(badge)]);
+        let (info, _) = self.call_server(k, s, MessageInfo::new(label, 0, 0, 1), &[Word::from(badge)]);
         match info.label() {
             0 => Ok(()),
             status => Err(alloc::format!("{name}: release_holder answered status {status}")),

@@ -86,13 +86,12 @@ impl Running {
     /// Asks server `s` for `GIVE`: the slot of the root's CSpace the new handle's
     /// capability arrived in.
     fn ask_give(&self, k: &mut Kernel, s: usize, badge: u32, from: u32, to: u32, rights: u8) -> Result<Word, Status> {
-        let Some(Some((cap, _))) = self.root_conns.get(s) else { return Err(Status::NotAllowed) };
         let mut msg = Message::new(GIVE);
         msg.encode(&(badge, from, to, rights), &mut []).map_err(|_| Status::Overflow)?;
         let slot = k.slots.alloc().ok_or(Status::NoHandles)?;
         k.ipc.set_receive_slot(init::CNODE.bits(), slot, 64);
         let info = MessageInfo::new(Word::from(GIVE), 0, 0, msg.len as Word);
-        let (info, _) = k.ipc.call(cap.bits(), info, &msg.words[..msg.len]);
+        let (info, _) = self.call_server(k, s, info, &msg.words[..msg.len]);
         // Caps sent to the root's own endpoint arrive unwrapped: no receive slot otherwise.
         k.ipc.set_receive_slot(0, 0, 0);
         let status = Status::from_code(info.label() as u32);

@@ -117,6 +117,8 @@ pub struct Running {
     handle_caps: Vec<(Badge, Word)>,
     /// The size of the last model streamed out, in bytes.
     last_bytes: usize,
+    /// The slots the supervisor thread saves callers' reply caps in.
+    reply_slots: [Word; supervise::SAVED_REPLIES],
     /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub models: Vec<osmosis::Model>,
@@ -158,6 +160,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         failures: 0,
         models: Vec::new(),
         last_bytes: 0,
+        reply_slots: [0; supervise::SAVED_REPLIES],
     };
     // The root's memory server: physical memory is the space its memory objects live in.
     let (physical, _) = running
@@ -193,7 +196,13 @@ fn start_into(
     let root_ep = k.create::<Endpoint>().map_err(|e| alloc::format!("root endpoint: {e}"))?;
     let arg = sup.endpoint().bits() | root_ep.cap.bits() << 32;
     running.root_ep = Some(root_ep);
-    let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, 255, 4)
+    let mut replies = [0; supervise::SAVED_REPLIES];
+    for slot in &mut replies {
+        *slot = k.slots.alloc().ok_or_else(|| String::from("no slots for the supervisor thread's saved replies"))?;
+    }
+    supervise::set_reply_slots(&replies);
+    running.reply_slots = replies;
+    let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, supervise::WATCHER_PRIORITY, 4)
         .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
     running.watcher = Some(watcher);
     // Each server's clients in description order: (client, use) -> its index at the server.
@@ -438,6 +447,11 @@ impl Running {
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
+        }
+        for slot in core::mem::take(&mut self.reply_slots) {
+            if slot != 0 {
+                k.delete_cap(slot)?;
+            }
         }
         for key in self.cpu_state.all() {
             cpus::destroy(k, &mut self.processes, &mut self.keeper, &mut self.cpu_state, key)?;

@@ -2,9 +2,17 @@
 //! to the main thread, which answers each: an exit or fault ends the PD and runs the
 //! cleanup plan ([`super::cleanup`]). Calls to a server that is gone arrive here too
 //! (badged [`GONE_BADGE`]) and are answered `ServerGone`.
+//!
+//! The main thread itself calls servers (extraction, a client gone, a give). A server that
+//! faults meanwhile cannot answer, and the main thread could not take the fault's report:
+//! so the supervisor thread, below the main thread's priority (it runs only while the main
+//! thread is blocked), releases the main thread from a call to a server that ended with
+//! `ServerGone`, as the kernel would deliver a reply, before it passes the end on; and a
+//! server whose end is on its way is not called ([`Running::call_server`]).
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cellulos_runtime::Status;
 use sel4::{Endpoint, MessageInfo, Word};
@@ -27,6 +35,65 @@ const GIVEN: Word = 4;
 /// the root's endpoint, whose main thread answers every call through them `ServerGone`.
 pub(super) const GONE_BADGE: Word = (1 << sel4::BADGE_BITS) - 1;
 
+/// The supervisor badge of the server the main thread is calling (0: none).
+static CALLING: AtomicU64 = AtomicU64::new(0);
+/// The supervisor badge of the PD whose end the supervisor thread is passing on (0: none).
+static ENDING: AtomicU64 = AtomicU64::new(0);
+/// Slots of the root's CSpace for the reply caps of requests the main thread answers later
+/// (an extraction, a give: it calls servers meanwhile, and the supervisor thread must stay
+/// free to take their faults, so it passes these on without waiting), and which are in use.
+pub(super) const SAVED_REPLIES: usize = 8;
+static REPLY_SLOTS: [AtomicU64; SAVED_REPLIES] = [const { AtomicU64::new(0) }; SAVED_REPLIES];
+static REPLY_BUSY: [AtomicBool; SAVED_REPLIES] = [const { AtomicBool::new(false) }; SAVED_REPLIES];
+
+/// Gives the supervisor thread its reply slots (before it starts).
+pub(super) fn set_reply_slots(slots: &[Word; SAVED_REPLIES]) {
+    for (cell, slot) in REPLY_SLOTS.iter().zip(slots) {
+        cell.store(*slot, Ordering::SeqCst);
+    }
+}
+
+/// Saves the caller's reply cap in a free reply slot: its index.
+fn save_caller(ipc: &mut sel4::IpcBuffer) -> Option<usize> {
+    let i =
+        REPLY_BUSY.iter().position(|b| b.compare_exchange(false, true, Ordering::SeqCst, Ordering::SeqCst).is_ok())?;
+    let slot = REPLY_SLOTS[i].load(Ordering::SeqCst);
+    if slot == 0 || ipc.cnode_save_caller(sel4::init::CNODE, slot, 64).is_err() {
+        REPLY_BUSY[i].store(false, Ordering::SeqCst);
+        return None;
+    }
+    Some(i)
+}
+
+/// Answers the request whose reply cap is saved at index `i` (main thread), and frees it.
+fn answer_saved(k: &mut Kernel, i: Word, status: Word, word: Word) {
+    let Some(slot) = REPLY_SLOTS.get(i as usize).map(|s| s.load(Ordering::SeqCst)) else { return };
+    sel4::syscall::send(slot, MessageInfo::new(status, 0, 0, 1), [word, 0, 0, 0]);
+    // A reply cap goes when used; one whose caller went first is deleted here.
+    let _ = k.ipc.cnode_delete(sel4::init::CNODE, slot, 64);
+    REPLY_BUSY[i as usize].store(false, Ordering::SeqCst);
+}
+
+/// The supervisor thread's priority: below the main thread's 255, above every component's.
+pub(super) const WATCHER_PRIORITY: u8 = 254;
+
+/// Makes the main thread's pending `seL4_Call` return `ServerGone`, as a reply would
+/// (called while it is blocked in it: the supervisor thread runs only then).
+fn release_main(ipc: &mut sel4::IpcBuffer) {
+    let tcb = sel4::init::TCB;
+    let words = sel4::UserContext::WORDS as Word;
+    if ipc.tcb_suspend(tcb).is_err() {
+        return;
+    }
+    if let Ok(mut regs) = ipc.tcb_read_registers(tcb, false, 0, words) {
+        // 5.0 x86_64 leaves FaultIP at the 2-byte `syscall` instruction: past it.
+        regs.rip += 2;
+        regs.rsi = MessageInfo::new(Status::ServerGone as Word, 0, 0, 0).0;
+        regs.rdi = 0;
+        let _ = ipc.tcb_write_registers(tcb, true, 0, words, &regs);
+    }
+}
+
 /// The supervisor thread: each exit or fault on the supervisor endpoint goes to the main
 /// thread as a call to the root's endpoint (`arg`: supervisor endpoint | root endpoint << 32);
 /// a request to extract the model too, answered when the main thread answers.
@@ -34,22 +101,30 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
     let (sup_ep, root_ep) = (arg & 0xffff_ffff, arg >> 32);
     loop {
         let r = sel4::syscall::recv(sup_ep);
-        // Calling does not touch this thread's reply cap: the sender gets the answer.
-        if r.info.label() == EXTRACT_LABEL {
-            let (info, _) = ipc.call(root_ep, MessageInfo::new(EXTRACT, 0, 0, 1), &[r.badge]);
-            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 0), [0; 4]);
-            continue;
-        }
-        if r.info.label() == GIVE_LABEL {
-            let mut words = [0; GIVE_WORDS + 1];
+        let label = r.info.label();
+        if label == EXTRACT_LABEL || label == GIVE_LABEL {
+            // The request's words, read before saving the caller uses the IPC buffer.
+            let mut words = [0; GIVE_WORDS + 2];
             words[0] = r.badge;
-            if r.info.length() == GIVE_WORDS {
-                for (i, w) in words[1..].iter_mut().enumerate() {
-                    *w = if i < 4 { r.mrs[i] } else { ipc.msg[i] };
+            let (event, n) = match label == GIVE_LABEL && r.info.length() == GIVE_WORDS {
+                true => {
+                    for (i, w) in words[2..].iter_mut().enumerate() {
+                        *w = if i < 4 { r.mrs[i] } else { ipc.msg[i] };
+                    }
+                    (GIVE, GIVE_WORDS + 2)
                 }
+                false => (if label == GIVE_LABEL { GIVE } else { EXTRACT }, 2),
+            };
+            let Some(i) = save_caller(ipc) else {
+                sel4::syscall::reply(MessageInfo::new(Status::NoHandles as Word, 0, 0, 0), [0; 4]);
+                continue;
+            };
+            words[1] = i as Word;
+            for (j, w) in words.iter().enumerate().take(n).skip(4) {
+                ipc.msg[j] = *w;
             }
-            let (info, mrs) = ipc.call(root_ep, MessageInfo::new(GIVE, 0, 0, words.len() as Word), &words);
-            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 1), [mrs[0], 0, 0, 0]);
+            let mrs = [words[0], words[1], words[2], words[3]];
+            sel4::syscall::send(root_ep, MessageInfo::new(event, 0, 0, n as Word), mrs);
             continue;
         }
         if r.info.label() == GIVEN_LABEL {
@@ -58,7 +133,12 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
             continue;
         }
         let w = ended(&r, ipc).to_words();
+        ENDING.store(r.badge, Ordering::SeqCst);
+        if CALLING.load(Ordering::SeqCst) == r.badge {
+            release_main(ipc);
+        }
         ipc.call(root_ep, MessageInfo::new(ENDED, 0, 0, 6), &[r.badge, w[0], w[1], w[2], w[3], w[4]]);
+        ENDING.store(0, Ordering::SeqCst);
     }
 }
 
@@ -66,10 +146,10 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
 enum Event {
     /// A PD ended or faulted (its badge, how).
     Ended(Word, Ended),
-    /// A PD (its badge) asks for an extraction.
-    Extract(Word),
-    /// A PD (its badge) gives a resource to another.
-    Give(Word, super::give::Request),
+    /// A PD (its badge) asks for an extraction (answered through saved reply `i`).
+    Extract(Word, Word),
+    /// A PD (its badge) gives a resource to another (answered through saved reply `i`).
+    Give(Word, Word, Option<super::give::Request>),
     /// A call to the root's own servers (answered by [`Running::serve_root_call`]).
     Call(sel4::syscall::Received),
 }
@@ -94,21 +174,19 @@ impl Running {
             }
             let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
             match (r.info.label(), r.info.length()) {
-                (EXTRACT, 1) => return Event::Extract(word(0)),
+                (EXTRACT, 2) => return Event::Extract(word(0), word(1)),
+                (GIVE, 2) => return Event::Give(word(0), word(1), None),
                 (GIVEN, 2) => {
                     let given = self.index_of(word(0)).and_then(|i| self.processes[i].1.as_ref());
                     let ok = given.is_some_and(|p| p.holds_given(word(1)));
                     answer(if ok { 0 } else { Status::NotAllowed as Word });
                 }
-                (GIVE, n) if n == GIVE_WORDS + 1 => {
+                (GIVE, n) if n == GIVE_WORDS + 2 => {
                     let mut w = [0; GIVE_WORDS];
                     for (i, v) in w.iter_mut().enumerate() {
-                        *v = word(i + 1);
+                        *v = word(i + 2);
                     }
-                    match super::give::Request::from_words(&w) {
-                        Some(req) => return Event::Give(word(0), req),
-                        None => answer(Status::BadHandle as Word),
-                    }
+                    return Event::Give(word(0), word(1), super::give::Request::from_words(&w));
                 }
                 (ENDED, 6) => {
                     let how = Ended::from_words([word(1), word(2), word(3), word(4), word(5)]);
@@ -146,20 +224,21 @@ impl Running {
                     self.serve_root_call(k, vs, sup, &r)?;
                     continue;
                 }
-                Event::Give(badge, req) => {
-                    match self.give(k, badge, &req) {
-                        Ok(slot) => sel4::syscall::reply(MessageInfo::new(0, 0, 0, 1), [slot, 0, 0, 0]),
-                        Err(status) => answer(status as Word),
+                Event::Give(badge, i, req) => {
+                    let given = req.ok_or(Status::BadHandle).and_then(|req| self.give(k, badge, &req));
+                    match given {
+                        Ok(slot) => answer_saved(k, i, 0, slot),
+                        Err(status) => answer_saved(k, i, status as Word, 0),
                     }
                     continue;
                 }
-                Event::Extract(badge) => {
+                Event::Extract(badge, i) => {
                     // A server waiting here could not answer for its own part.
                     let status = match self.index_of(badge) {
-                        Some(i) if !self.processes[i].2 => self.extract_and_send(k),
+                        Some(j) if !self.processes[j].2 => self.extract_and_send(k),
                         _ => 1,
                     };
-                    answer(status);
+                    answer_saved(k, i, status, 0);
                     continue;
                 }
             };
@@ -190,6 +269,29 @@ impl Running {
             self.extract_and_send(k);
         }
         Ok(ends)
+    }
+
+    /// Calls server `s` through the root's connection to it: the reply's info and
+    /// registers, or `ServerGone` when it ended (before the call, or during it: the
+    /// supervisor thread then releases this thread).
+    pub(super) fn call_server(
+        &self,
+        k: &mut Kernel,
+        s: usize,
+        info: MessageInfo,
+        words: &[Word],
+    ) -> (MessageInfo, [Word; 4]) {
+        let gone = (MessageInfo::new(Status::ServerGone as Word, 0, 0, 0), [0; 4]);
+        let (Some(Some((cap, _))), Some((_, Some(p), true))) = (self.root_conns.get(s), self.processes.get(s)) else {
+            return gone;
+        };
+        if ENDING.load(Ordering::SeqCst) == p.badge {
+            return gone;
+        }
+        CALLING.store(p.badge, Ordering::SeqCst);
+        let reply = k.ipc.call(cap.bits(), info, words);
+        CALLING.store(0, Ordering::SeqCst);
+        reply
     }
 
     /// The instance whose process has this supervisor badge.

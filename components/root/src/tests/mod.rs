@@ -50,6 +50,7 @@ const TESTS: &[(&str, Test)] = &[
     ("CPU0001", system::the_root_serves_cpus),
     ("RESSPACE0001", system::the_root_registers_spaces),
     ("GIVE0001", system::a_resource_is_given_to_another_pd),
+    ("EXTRACT0001", system::a_server_faulting_during_an_extraction_does_not_hang_the_root),
     ("PROCESS0001", system::bad_images_are_refused),
 ];
 

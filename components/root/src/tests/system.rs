@@ -329,6 +329,20 @@ pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
     Ok(())
 }
 
+/// A server that faults while the root waits in its `export_model` (EXTRACT0001): the
+/// supervisor thread releases the root's main thread with `ServerGone`, the extraction the
+/// client asked for fails with an error instead of hanging the system, the server's end is
+/// cleaned up as planned, and the next extraction succeeds (the client's own checks).
+pub fn a_server_faulting_during_an_extraction_does_not_hang_the_root(c: &mut Ctx) -> Result<(), String> {
+    let (ends, _) = boot(c, &subsystem(&["crashy", "asker"], "direct-space")?)?;
+    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    ensure!(end("asker") == Some(Ended::Exited(0)), "asker: {:?}", end("asker"));
+    match end("crashy") {
+        Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => Ok(()),
+        other => Err(alloc::format!("crashy: {other:?}, expected its VM fault")),
+    }
+}
+
 /// The root's resource-space server, driven by the spacetest client: in its snapshot the
 /// spaces it registered are in the model (a DISK space of SECTORs included: the type table
 /// learnt the new type), held by it, the FILE space MAPs onto the BLOCK space and its file
