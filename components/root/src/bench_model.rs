@@ -95,6 +95,7 @@ fn spawn(
         image,
         priority: 1,
         stack_pages: 16,
+        heap_pages: 0,
         provides: None,
         server_id: 0,
         uses: &[],

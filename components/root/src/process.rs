@@ -42,6 +42,11 @@ const IPC_BUFFER_VA: Word = START_INFO_VA + 0x1000;
 const STACK_TOP: Word = START_INFO_VA;
 /// The most stack pages a process may have.
 const MAX_STACK_PAGES: usize = 256;
+/// Where a process's heap is mapped when its configuration asks for one (after the memory
+/// server's free window, before the threads' windows).
+const HEAP_VA: Word = 0x2_0000_0000;
+/// The most heap pages a process configuration may ask for (16 MiB).
+pub const MAX_HEAP_PAGES: usize = 4096;
 /// Where the root maps a child's frame while it fills it (PML4 entry 2 of the root).
 const SCRATCH_VA: Word = 0x100_0000_0000 + 0x4000_0000;
 
@@ -99,6 +104,8 @@ pub struct Spec<'a> {
     pub priority: u8,
     /// Stack pages.
     pub stack_pages: usize,
+    /// Heap pages mapped for it (0: it has only the heap in its image).
+    pub heap_pages: usize,
     /// Its own endpoint and interface id, if it is a server, and the badge the root calls with.
     pub provides: Option<(sel4::Cap<Endpoint>, u64, Word)>,
     /// Its server id (non-zero for a server).
@@ -379,6 +386,10 @@ impl Process {
             uses: [Use { name: [0; start::NAME_BYTES], interface_id: 0, cptr: 0, shared_va: 0 }; start::MAX_USES],
             client_count: spec.clients.len() as u64,
             clients: [Client { badge: 0, shared_va: 0 }; start::MAX_CLIENTS],
+            heap: match spec.heap_pages {
+                0 => [0, 0],
+                pages => [HEAP_VA, pages as u64 * 4096],
+            },
         };
         if spec.clients.len() > start::MAX_CLIENTS {
             return Err(ProcessError::Description("more clients than the start page holds"));
@@ -429,6 +440,15 @@ impl Process {
             self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, |_| {})?;
         }
         self.record(k, STACK_TOP - spec.stack_pages as Word * 4096, spec.stack_pages as u64, "STACK", true);
+        if spec.heap_pages > MAX_HEAP_PAGES {
+            return Err(ProcessError::Description("heap pages over 4096"));
+        }
+        for i in 0..spec.heap_pages as Word {
+            self.map_new(k, root_vs, HEAP_VA + i * 4096, CapRights::READ_WRITE, |_| {})?;
+        }
+        if spec.heap_pages > 0 {
+            self.record(k, HEAP_VA, spec.heap_pages as u64, "HEAP", true);
+        }
         // 4. The thread.
         let ipc_frame = self.frames.iter().find(|(_, va)| *va == IPC_BUFFER_VA).map(|(f, _)| f.cap);
         let tcb = self.tcb.cap;

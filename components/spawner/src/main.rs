@@ -56,7 +56,13 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         pds.configure_process(&child, process("intruder", 200)).err() == Some(CallError::App(PdError::NotAllowed)),
         "a priority above its own: NotAllowed",
     );
-    pds.configure_process(&child, process("intruder", 100))?;
+    let huge_heap = ProcessConfig { heap_pages: 5000, ..process("intruder", 100) };
+    t.check(
+        pds.configure_process(&child, huge_heap).err() == Some(CallError::App(PdError::NoMemory)),
+        "a heap over 4096 pages: NoMemory",
+    );
+    // Its heap (64 pages) is mapped by the root, and its allocator uses it.
+    pds.configure_process(&child, ProcessConfig { heap_pages: 64, ..process("intruder", 100) })?;
     t.check(
         pds.configure_process(&child, process("intruder", 100)).err()
             == Some(CallError::App(PdError::AlreadyConfigured)),
@@ -95,6 +101,16 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let summary = pds.dump_model()?;
     t.check(summary.pds >= 4 && summary.edges > 0 && summary.bytes > 0, "dump_model: the whole model went out");
     t.check(pds.terminate(me).err() == Some(CallError::App(PdError::NotAllowed)), "it cannot terminate itself");
+    // A process with a heap of 64 pages, started: it checks its allocations come from that
+    // heap (its exit code, which the root's test reads) and ends on its own.
+    let heapy = pds.create(text("spawner.heapy"))?;
+    pds.configure_process(&heapy, ProcessConfig { heap_pages: 64, ..process("intruder", 100) })?;
+    pds.start(&heapy)?;
+    let ended = (0..10_000).any(|_| {
+        sel4::syscall::yield_now();
+        pds.info(&heapy).is_err()
+    });
+    t.check(ended, "the process with a heap ran and ended");
     // Linked, the thread ends with the process.
     pds.link(&thread, &child)?;
     pds.terminate(child)?;

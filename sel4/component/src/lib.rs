@@ -119,6 +119,13 @@ impl Component {
         }
     }
 
+    /// The heap the root mapped for this process (address, bytes), if its configuration
+    /// asked for one (the allocator then uses it instead of the heap in the image).
+    pub fn mapped_heap(&self) -> Option<(u64, u64)> {
+        let [va, bytes] = self.info.heap;
+        (va != 0 && bytes != 0).then_some((va, bytes))
+    }
+
     /// The badge the root task calls with (for the generated service's `new`).
     pub fn root_badge(&self) -> cellulos::runtime::Badge {
         self.info.root_badge as cellulos::runtime::Badge
@@ -237,14 +244,23 @@ struct HeapSpace([u8; HEAP_BYTES]);
 static mut HEAP_SPACE: HeapSpace = HeapSpace([0; HEAP_BYTES]);
 static mut START: Option<&'static StartInfo> = None;
 
-/// Start-up (called by [`main!`] once, first thing): the heap and the start page.
+/// Start-up (called by [`main!`] once, first thing): the heap and the start page. The heap
+/// is the one the root mapped when the process's configuration asked for one, else the
+/// one in the image.
 #[doc(hidden)]
 pub fn __start_info(start: Word, heap: &'static Heap) -> &'static StartInfo {
-    // SAFETY: called once before anything allocates; the space is this heap's alone.
-    unsafe { heap.lock().init(core::ptr::addr_of_mut!(HEAP_SPACE).cast(), HEAP_BYTES) };
     // SAFETY: the root task maps the start page read-only at this address before the
     // component runs, for its whole life, and passes the address in rdi.
     let info: &'static StartInfo = unsafe { &*(start as *const StartInfo) };
+    let [heap_va, heap_bytes] = info.heap;
+    if info.magic == START_MAGIC && heap_va != 0 && heap_bytes != 0 {
+        // SAFETY: called once before anything allocates; the root mapped these bytes
+        // read-write for this process alone, for its whole life.
+        unsafe { heap.lock().init(heap_va as *mut u8, heap_bytes as usize) };
+    } else {
+        // SAFETY: called once before anything allocates; the space is this heap's alone.
+        unsafe { heap.lock().init(core::ptr::addr_of_mut!(HEAP_SPACE).cast(), HEAP_BYTES) };
+    }
     // SAFETY: single-threaded start-up, before anything reads START.
     unsafe { *core::ptr::addr_of_mut!(START) = Some(info) };
     info

@@ -126,4 +126,7 @@ pub struct StartInfo {
     pub client_count: u64,
     /// Its clients, if it is a server.
     pub clients: [Client; MAX_CLIENTS],
+    /// The heap the root mapped for it (address, bytes), when its configuration asked for
+    /// one (`ProcessConfig.heap_pages`); `[0, 0]`: the heap in its image serves.
+    pub heap: [u64; 2],
 }

@@ -263,6 +263,7 @@ fn start_into(
             image,
             priority: inst.priority,
             stack_pages: inst.stack_pages as usize,
+            heap_pages: 0,
             provides,
             server_id: if inst.provides.is_some() { i as Word + 1 } else { 0 },
             uses: &uses,

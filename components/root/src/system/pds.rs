@@ -30,7 +30,7 @@ use sel4::{CapRights, Page, Word};
 use super::memory::{kind_name, MemoryState};
 use super::serve::{RootClient, RootService};
 use crate::kernel::{Kernel, KernelError, Object};
-use crate::process::{Process, ProcessError, Spec, Thread};
+use crate::process::{Process, ProcessError, Spec, Thread, MAX_HEAP_PAGES};
 use crate::thread::Supervisor;
 use crate::vspace::VSpace;
 
@@ -188,7 +188,7 @@ impl PdServer for PdCtx<'_> {
         self.check_priority(i, config.priority)?;
         let name = self.unconfigured(target.key)?.name.clone();
         let image = super::image(config.image.as_str()).ok_or(PdError::BadImage)?;
-        if config.stack_pages == 0 || config.stack_pages > 256 {
+        if config.stack_pages == 0 || config.stack_pages > 256 || config.heap_pages as usize > MAX_HEAP_PAGES {
             return Err(PdError::NoMemory);
         }
         let spec = Spec {
@@ -196,6 +196,7 @@ impl PdServer for PdCtx<'_> {
             image,
             priority: config.priority,
             stack_pages: config.stack_pages as usize,
+            heap_pages: config.heap_pages as usize,
             provides: None,
             server_id: 0,
             uses: &[],

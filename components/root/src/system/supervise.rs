@@ -208,8 +208,8 @@ impl Running {
     }
 
     /// Waits until every client has ended, extracting the model when a client asks (and
-    /// once at the end if none did); returns how each instance that ended did, in order:
-    /// (name, how, whether it was a server).
+    /// once at the end if none did); returns how each instance (and each PD made at run
+    /// time) that ended on its own did, in order: (name, how, whether it was a server).
     pub fn supervise_ends(
         &mut self,
         k: &mut Kernel,
@@ -250,6 +250,7 @@ impl Running {
                         let name = String::from(self.pd_state.name(key));
                         sel4_rt::println!("cellulos root: {name} (made at run time) ended: {how:?}");
                         super::pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
+                        ends.push((name, how, false));
                     }
                     // A CPU made by the CPU server: it stays stopped, marked faulted.
                     None => match self.cpu_state.by_badge(badge) {

@@ -135,6 +135,7 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
             image: bytes,
             priority: 100,
             stack_pages: 4,
+            heap_pages: 0,
             provides: None,
             server_id: 0,
             uses: &[],
@@ -244,7 +245,11 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
 pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     use osmosis::query::rsi;
     use osmosis::{EdgeKind, NodeKind};
-    let models = boot_client(c, &["spawner"], "spawner")?;
+    let (ends, models) = boot(c, &subsystem(&["spawner"], "recursive-pd")?)?;
+    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    ensure!(end("spawner") == Some(Ended::Exited(0)), "spawner: {:?}", end("spawner"));
+    // The process it started with a heap found its allocations there (its exit code).
+    ensure!(end("spawner.heapy") == Some(Ended::Exited(0)), "spawner.heapy: {:?}", end("spawner.heapy"));
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
@@ -266,6 +271,14 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
         .filter(|n| m.node(*n).ty == "MO" && m.node(*n).int("pages") == Some(1))
         .collect();
     ensure!(copies.len() == 1, "the process holds {} one-page copies, expected 1", copies.len());
+    // Its configuration asked for a heap: a HEAP region of 64 pages.
+    let heaps: Vec<_> = m
+        .out_edges_of(child, EdgeKind::Hold)
+        .map(|(_, e)| m.node(e.to))
+        .filter(|n| n.ty == "VMR" && n.attrs.get("kind").and_then(|k| k.as_text()) == Some("HEAP"))
+        .map(|n| n.int("pages"))
+        .collect();
+    ensure!(heaps == [Some(64)], "the process's heap regions: {heaps:?}, expected one of 64 pages");
     ensure!(rsi(m, parent, thread, "VCPU").shared == 0, "the thread has a CPU of its own");
     // Its own entry to the spawner, and the spawner's three to the root (shared directory).
     let mut requests: Vec<_> = m
