@@ -1,5 +1,5 @@
 //! The tracked side of the model benchmarks: a new address space and 4 pages mapped
-//! through the root's memory server, a process spawned through its PD server and a CPU
+//! through the root's memory server, a process and a thread PD made through its PD server and a CPU
 //! created through its CPU server (the
 //! generated stub, IPC, the generated service's handle checks and bookkeeping, the root's
 //! model keeping, and the same kernel operations the root's raw baselines time in the same
@@ -16,7 +16,7 @@ mod memory {
 }
 
 use cellulos::interfaces::cpu::CpuClient;
-use cellulos::interfaces::pd::{PdClient, ProcessConfig};
+use cellulos::interfaces::pd::{PdClient, ProcessConfig, ThreadConfig};
 use cellulos::runtime::heapless::String;
 use memory::{MemoryClient, RegionKind, Rights};
 
@@ -83,6 +83,19 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         Ok(t)
     })?;
     println!("BENCH spawn_tracked {} {} spawn_raw", r.0, r.1);
+    // A thread PD of its own (what the raw side makes with `Process::spawn_thread`), not
+    // started: its entry does not matter.
+    let me = pds.own_pd()?;
+    let r = measure(|| {
+        let config = ThreadConfig { entry: 0x40_0000, arg: 0, stack_pages: 4, priority: 1 };
+        let t0 = rdtsc();
+        let thread = pds.create(String::try_from("bench.thread").unwrap_or_default())?;
+        pds.configure_thread(&thread, &me, config)?;
+        let t = rdtsc() - t0;
+        pds.terminate(thread)?;
+        Ok(t)
+    })?;
+    println!("BENCH create_pd_tracked {} {} raw_create_pd", r.0, r.1);
     let mut cpus = CpuClient::new(c.connect("cpu")?);
     let r = measure(|| {
         let t0 = rdtsc();

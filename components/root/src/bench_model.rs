@@ -1,8 +1,9 @@
 //! Benchmarks of the model: what tracking costs. Baselines the root measures with raw
 //! kernel operations, in the same boot as the tracked versions (the `membench` component
 //! does the same through the root's memory server; `cargo xtask bench` prints the ratios):
-//! a new address space, 4 pages created and mapped, a TCB, a process spawned with and without its
-//! part of the model; and the extraction of a model of more than 10,000 nodes (the root's
+//! a new address space, 4 pages created and mapped, a TCB, a thread PD (TCB, stack and IPC
+//! buffer in a process's address space), a process spawned with and without its part of
+//! the model; and the extraction of a model of more than 10,000 nodes (the root's
 //! part merged and encoded for COM2), in cycles.
 //!
 //! Each timed operation is undone outside the timing, so every iteration starts alike.
@@ -82,15 +83,27 @@ fn raw_map_4_pages(k: &mut Kernel, vs: &mut VSpace) -> Result<u64, KernelError> 
     Ok(t)
 }
 
-/// A process spawned from `image`, and with `keeper` also its part of the model.
-fn spawn(
+/// Where the raw thread case puts its threads in their process (as the PD server does).
+const THREAD_VA: Word = 0x3_0000_0000;
+
+/// A thread PD in process `p`: TCB, 4 stack pages and an IPC buffer (what the PD server's
+/// `create` + `configure_thread` do), not started.
+fn raw_create_thread(
     k: &mut Kernel,
     vs: &mut VSpace,
     sup: &mut Supervisor,
-    image: &[u8],
-    keeper: Option<&mut Keeper>,
+    p: &mut Process,
 ) -> Result<u64, KernelError> {
-    let spec = Spec {
+    let t0 = rdtsc();
+    let thread = p.spawn_thread(k, vs, sup, 0x40_0000, 0, 4, 1, THREAD_VA)?;
+    let t = rdtsc() - t0;
+    p.delete_thread(k, thread)?;
+    Ok(t)
+}
+
+/// The benchmark's process: `image` at priority 1, started.
+fn spec(image: &[u8]) -> Spec<'_> {
+    Spec {
         name: "bench",
         image,
         priority: 1,
@@ -101,7 +114,18 @@ fn spawn(
         uses: &[],
         clients: &[],
         start: true,
-    };
+    }
+}
+
+/// A process spawned from `image`, and with `keeper` also its part of the model.
+fn spawn(
+    k: &mut Kernel,
+    vs: &mut VSpace,
+    sup: &mut Supervisor,
+    image: &[u8],
+    keeper: Option<&mut Keeper>,
+) -> Result<u64, KernelError> {
+    let spec = spec(image);
     let fail = |_| KernelError::Sel4("spawn", sel4::Error::InvalidArgument);
     let t0 = rdtsc();
     let p = Process::spawn(k, vs, sup, &spec).map_err(|e| match e {
@@ -146,6 +170,11 @@ pub fn run(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, image: &[u8]) 
     report("raw_create_ads", measure(|| raw_create_ads(k)).map_err(e)?, None);
     report("raw_map_4_pages", measure(|| raw_map_4_pages(k, vs)).map_err(e)?, None);
     report("raw_create_cpu", measure(|| raw_create_cpu(k)).map_err(e)?, None);
+    let parent = Spec { start: false, ..spec(image) };
+    let mut p = Process::spawn(k, vs, sup, &parent).map_err(|_| String::from("spawning the threads' process"))?;
+    let threads = measure(|| raw_create_thread(k, vs, sup, &mut p));
+    p.delete(k).map_err(e)?;
+    report("raw_create_pd", threads.map_err(e)?, None);
     report("spawn_raw", measure(|| spawn(k, vs, sup, image, None)).map_err(e)?, None);
     let mut keeper = Keeper::new().map_err(|e| alloc::format!("{e}"))?;
     report("spawn_modelled", measure(|| spawn(k, vs, sup, image, Some(&mut keeper))).map_err(e)?, Some("spawn_raw"));
