@@ -15,7 +15,7 @@ fn interface(file: &str) -> Idl {
     load(&path, &format!("idl/{file}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const FILES: [&str; 11] = [
+const FILES: [&str; 12] = [
     "memory.idl",
     "cpu.idl",
     "pd.idl",
