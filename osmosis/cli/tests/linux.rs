@@ -196,21 +196,29 @@ fn a_tcp_connection_between_two_processes_is_a_request_each_way() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
     let port = listener.local_addr().expect("address").port();
     let script = format!("import socket,time; s=socket.create_connection(('127.0.0.1',{port})); time.sleep(30)");
+    connected_to_a_child(&[&script], || listener.accept().expect("accept"), "TCP");
+}
+
+/// Starts `python3 -c ARGS` (a script that connects to this process and sleeps), takes the
+/// connection with `accept` (kept open while the scan runs), scans both, and checks a
+/// REQUEST of `ty` each way.
+fn connected_to_a_child<T>(args: &[&str], accept: impl FnOnce() -> T, ty: &str) {
     let mut client = Command::new("python3")
-        .args(["-c", &script])
+        .arg("-c")
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn python3");
-    let (_conn, _) = listener.accept().expect("accept");
+    let _connection = accept();
     let (me, other) = (std::process::id().to_string(), client.id().to_string());
     let (m, _) = scan(&["--pid", &me, "--pid", &other]);
     let _ = client.kill();
     let _ = client.wait();
     // (They may share pipes too: a test harness's descriptors are inherited.)
-    assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&"TCP".to_string()));
-    assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&"TCP".to_string()));
+    assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&ty.to_string()));
+    assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&ty.to_string()));
 }
 
 #[test]
@@ -219,22 +227,8 @@ fn a_unix_socket_connection_between_two_processes_is_a_request_each_way() {
     let path = dir.join("socket");
     let listener = std::os::unix::net::UnixListener::bind(&path).expect("listen");
     let script = "import socket,sys,time; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); time.sleep(30)";
-    let mut client = Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn python3");
-    let (_conn, _) = listener.accept().expect("accept");
-    let (me, other) = (std::process::id().to_string(), client.id().to_string());
-    let (m, _) = scan(&["--pid", &me, "--pid", &other]);
-    let _ = client.kill();
-    let _ = client.wait();
+    connected_to_a_child(&[script, path.to_str().expect("utf-8")], || listener.accept().expect("accept"), "UNIX");
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(requests(&m, &format!("PD_{me}"), &format!("PD_{other}")).contains(&"UNIX".to_string()));
-    assert!(requests(&m, &format!("PD_{other}"), &format!("PD_{me}")).contains(&"UNIX".to_string()));
 }
 
 #[test]

@@ -30,21 +30,17 @@ fn privileged() -> bool {
     scan(&["--pid", &std::process::id().to_string()]).is_ok_and(|(_, s)| !s.contains("no frame numbers"))
 }
 
-/// A python3 makes a memfd of one page and forks; parent and child each map it shared and
-/// touch it.
-fn shared_frames() -> Result<(), Failed> {
-    let script = "import mmap,os,sys,time\n\
-                  fd=os.memfd_create('osmosis-shared'); os.ftruncate(fd,4096); pid=os.fork()\n\
-                  m=mmap.mmap(fd,4096); m[0]=1\n\
-                  if pid==0: time.sleep(30); sys.exit()\n\
-                  time.sleep(0.2); print(os.getpid(),pid,flush=True); time.sleep(30)";
-    let mut parent = Command::new("python3")
-        .args(["-c", script])
+/// Runs `command` (ending in a python3 script that forks and prints the parent's and the
+/// child's pids), scans those two with `osmosis linux --physical`, and ends both: the pids
+/// and the scan.
+fn scan_forked_pair(command: &[&str]) -> Result<(Vec<String>, Model, String), Failed> {
+    let mut parent = Command::new(command[0])
+        .args(&command[1..])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("spawn python3: {e}"))?;
+        .map_err(|e| format!("{}: {e}", command[0]))?;
     let mut line = String::new();
     if let Some(out) = parent.stdout.take() {
         let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
@@ -59,8 +55,20 @@ fn shared_frames() -> Result<(), Failed> {
     }
     let _ = parent.kill();
     let _ = parent.wait();
+    let (m, stderr) = result?;
+    Ok((pids, m, stderr))
+}
+
+/// A python3 makes a memfd of one page and forks; parent and child each map it shared and
+/// touch it.
+fn shared_frames() -> Result<(), Failed> {
+    let script = "import mmap,os,sys,time\n\
+                  fd=os.memfd_create('osmosis-shared'); os.ftruncate(fd,4096); pid=os.fork()\n\
+                  m=mmap.mmap(fd,4096); m[0]=1\n\
+                  if pid==0: time.sleep(30); sys.exit()\n\
+                  time.sleep(0.2); print(os.getpid(),pid,flush=True); time.sleep(30)";
+    let (pids, m, _) = scan_forked_pair(&["python3", "-c", script])?;
     let path = "/memfd:osmosis-shared";
-    let (m, _) = result?;
     let problems = osmosis::check(&m);
     if !problems.is_empty() {
         return Err(format!("invariants: {problems:?}").into());
@@ -147,28 +155,7 @@ fn unix_pair_in_another_network_namespace() -> Result<(), Failed> {
                   a,b=socket.socketpair(); pid=os.fork()\n\
                   if pid==0: a.close(); time.sleep(30); sys.exit()\n\
                   b.close(); print(os.getpid(),pid,flush=True); time.sleep(30)";
-    let mut parent = Command::new("unshare")
-        .args(["--net", "python3", "-c", script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("unshare: {e}"))?;
-    let mut line = String::new();
-    if let Some(out) = parent.stdout.take() {
-        let _ = std::io::BufRead::read_line(&mut std::io::BufReader::new(out), &mut line);
-    }
-    let pids: Vec<String> = line.split_whitespace().map(str::to_string).collect();
-    let result = match pids.as_slice() {
-        [a, b] => scan(&["--pid", a, "--pid", b]),
-        _ => Err(format!("python3 printed {line:?}, not two pids").into()),
-    };
-    if let Some(child) = pids.get(1) {
-        let _ = Command::new("kill").arg(child).status();
-    }
-    let _ = parent.kill();
-    let _ = parent.wait();
-    let (m, stderr) = result?;
+    let (pids, m, stderr) = scan_forked_pair(&["unshare", "--net", "python3", "-c", script])?;
     if !stderr.contains(" 0 network namespaces whose unix socket peers") {
         return Err(format!("a namespace was not asked: {stderr}").into());
     }
