@@ -426,6 +426,26 @@ impl Keeper {
         Ok(node)
     }
 
+    /// `to` now holds `node` too (a resource or space `from` gave it). A space given is
+    /// one whose resources `to` now asks `from` for: a resource-directory entry (REQUEST)
+    /// for its resource type, which also tells the cleanup planner who serves it.
+    pub fn give(&mut self, from: PdId, to: PdId, node: NodeIdx, perms: Perms) -> Result<(), KeeperError> {
+        let t = self.pd(to)?.node;
+        if self.model.get(node).is_none() {
+            return Err(KeeperError::Model(ModelError::UnknownNode(alloc::format!("#{}", node.0))));
+        }
+        if !self.model.out_edges_of(t, EdgeKind::Hold).any(|(_, e)| e.to == node) {
+            hold(&mut self.model, t, node, perms)?;
+        }
+        if self.model.node(node).kind == osmosis::NodeKind::Space {
+            // Its resource type (a type named like its space is no exception in the table).
+            let space_type = self.model.node(node).ty.clone();
+            let entry = self.model.types.entries().find(|(_, s)| *s == space_type).map(|(r, _)| String::from(r));
+            self.request(to, from, &entry.unwrap_or(space_type))?;
+        }
+        Ok(())
+    }
+
     /// A MAP edge `from` -> `to` (a space onto a space, a resource onto a resource).
     pub fn map(&mut self, from: NodeIdx, to: NodeIdx) -> Result<(), KeeperError> {
         if !self.model.out_edges_of(from, EdgeKind::Map).any(|(_, e)| e.to == to) {

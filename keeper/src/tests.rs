@@ -263,3 +263,32 @@ fn spaces_registered_at_run_time_map_onto_each_other() {
     k.remove_node(files);
     assert_eq!(osmosis::check(k.model()), []);
 }
+
+#[test]
+fn a_space_given_is_held_and_its_resources_requested_from_the_giver() {
+    let (mut k, giver) = process();
+    let taker = k.add_pd("taker").expect("taker");
+    let blocks = k.register_space(giver, "BLOCK", "BLOCKS").expect("blocks");
+    let b = k.add_resource(giver, blocks, "BLOCK", 0).expect("block");
+    // A space whose resource type has its name too (no exception in the type table).
+    let files = k.register_space(giver, "FILE", "FILE").expect("files");
+    k.give(giver, taker, files, Perms::READ).expect("give the FILE space");
+    k.give(giver, taker, blocks, Perms::READ).expect("give the space");
+    k.give(giver, taker, b, Perms::READ).expect("give a block");
+    k.give(giver, taker, b, Perms::READ).expect("given twice: one edge");
+    let m = k.model();
+    assert_eq!(osmosis::check(m), []);
+    let (t, g) = (k.pd_node(taker).expect("taker").id.clone(), k.pd_node(giver).expect("giver").id.clone());
+    let taker_node = idx(m, &t);
+    assert_eq!(m.out_edges_of(taker_node, EdgeKind::Hold).filter(|(_, e)| e.to == b).count(), 1);
+    assert!(m.out_edges_of(taker_node, EdgeKind::Hold).any(|(_, e)| e.to == blocks));
+    let mut requests: Vec<_> = m
+        .out_edges_of(taker_node, EdgeKind::Request)
+        .map(|(_, e)| (m.node(e.to).id.clone(), e.request_type.clone()))
+        .collect();
+    requests.sort();
+    assert_eq!(requests, [(g.clone(), String::from("BLOCK")), (g, String::from("FILE"))]);
+    // The planner now knows who serves the space: the giver, whose end deletes it.
+    let servers = osmosis::query::cleanup::servers(m);
+    assert_eq!(servers.get(&blocks).map(|s| s.as_slice()), Some(&[idx(m, &k.pd_node(giver).expect("giver").id)][..]));
+}

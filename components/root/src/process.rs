@@ -582,20 +582,24 @@ impl Process {
     }
 
     /// Moves the capability in the root's `slot` (a handle given to this process) into a
-    /// slot of the root's range in its CSpace: that slot. A move keeps the capability where
-    /// it was in the derivation tree, so its server's revocation still reaches it.
-    pub fn place_given(&mut self, k: &mut Kernel, slot: Word) -> Result<Word, KernelError> {
+    /// slot of the root's range in its CSpace, or copies it there (`copy`: the root keeps
+    /// the original, to revoke): that slot. A move keeps the capability where it was in the
+    /// derivation tree, and a copy is derived from the original, so a revocation by the
+    /// handle's server reaches it either way.
+    pub fn place_given(&mut self, k: &mut Kernel, slot: Word, copy: bool) -> Result<Word, KernelError> {
         let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
+        let place = |k: &mut Kernel, at: Word| match copy {
+            true => k.ipc.cnode_copy(cnode, at, depth, init::CNODE, slot, 64, CapRights::WRITE_GRANT),
+            false => k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64),
+        };
         // First a slot given before whose handle is gone (the kernel refuses a full one).
         for &at in &self.given_slots {
-            if k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64).is_ok() {
+            if place(k, at).is_ok() {
                 return Ok(at);
             }
         }
         let at = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
-        k.ipc
-            .cnode_move(cnode, at, depth, init::CNODE, slot, 64)
-            .map_err(|e| KernelError::Sel4("cnode_move (given)", e))?;
+        place(k, at).map_err(|e| KernelError::Sel4("placing a given cap", e))?;
         self.given_slots.push(at);
         Ok(at)
     }

@@ -34,6 +34,10 @@ impl RecipientServer for Taker {
             RecipientError::NotUsable
         })
     }
+
+    fn mount(&mut self, _caller: Badge, _space: u64, _block: u64) -> Result<(), RecipientError> {
+        Err(RecipientError::NotUsable)
+    }
 }
 
 cellulos_component::main!(run);

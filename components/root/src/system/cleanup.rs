@@ -142,6 +142,14 @@ impl Running {
         for j in doomed {
             self.remove(k, vs, j, Ended::Terminated, ends)?;
         }
+        // The spaces the plan deletes that the root keeps (registered with its resource-space
+        // server by a PD that lives on); the others went with their servers.
+        for step in &plan.delete {
+            let id = &model.node(step.space).id;
+            if self.space_state.delete_by_id(&mut self.keeper, id) {
+                println!("cellulos root: cleanup: deleted {id}, registered by a PD that lives on");
+            }
+        }
         self.verify(k, model, &plan);
         Ok(())
     }

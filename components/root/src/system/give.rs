@@ -4,6 +4,11 @@
 //! the recipient a handle of its own (the reserved `GIVE`, through the root's connection:
 //! the server's book, so its part of the model, gains the HOLD edge); the root moves the new
 //! handle's capability into the recipient's CSpace and answers the giver with the slot.
+//!
+//! Of the root's own services, the resource-space server's spaces and resources can be
+//! given (so a file system maps its FILE space onto a block device's BLOCK space): the
+//! root is their server, so it grants in its own book and records the hold in its part of
+//! the model (with a REQUEST to the giver for a space's resources: the giver serves them).
 
 use cellulos_runtime::limits::GIVE;
 use cellulos_runtime::{Message, Status};
@@ -44,9 +49,8 @@ impl Running {
         let giver = self.index_of(giver).ok_or(Status::NotAllowed)?;
         let to_name = sel4_rt::start::name_str(&req.to);
         let to = self.system.instances.iter().position(|i| i.name == to_name).ok_or(Status::NotAllowed)?;
-        // The root's own resources: shared through the PD server (`share_region`).
         if req.server == 0 {
-            return Err(Status::NotAllowed);
+            return self.give_space(k, giver, to, req);
         }
         let s = req.server as usize - 1;
         let live = |i: usize| self.processes.get(i).is_some_and(|(_, p, _)| p.is_some());
@@ -63,7 +67,7 @@ impl Running {
         for from in badges_to(giver) {
             match self.ask_give(k, s, req.badge, from, recipient, req.rights) {
                 Ok(slot) => {
-                    let placed = self.processes[to].1.as_mut().map(|p| p.place_given(k, slot));
+                    let placed = self.processes[to].1.as_mut().map(|p| p.place_given(k, slot, false));
                     return match placed {
                         // The cap moved out: the root's slot is free again.
                         Some(Ok(at)) => {
@@ -81,6 +85,48 @@ impl Running {
             }
         }
         Err(refused)
+    }
+
+    /// Gives a space or resource of the root's resource-space server (the root's own
+    /// services' other objects are shared through the PD server: `share_region`).
+    fn give_space(&mut self, k: &mut Kernel, giver: usize, to: usize, req: &Request) -> Result<Word, Status> {
+        use super::serve::RootService;
+        if !self.space_book.names(req.badge) || to == giver {
+            return Err(Status::NotAllowed);
+        }
+        let conn = |i: usize| -> alloc::vec::Vec<u32> {
+            self.root_clients
+                .iter()
+                .filter(|c| c.instance == i && c.service == RootService::Spaces)
+                .map(|c| c.badge)
+                .collect()
+        };
+        let recipient = *conn(to).first().ok_or(Status::NotAllowed)?;
+        let given =
+            conn(giver).into_iter().find_map(|from| self.space_book.give(req.badge, from, recipient, req.rights).ok());
+        let badge = given.ok_or(Status::NotHolder)?;
+        let object = self.space_book.handles().find(|(b, ..)| *b == badge).map(|(_, _, id, _)| id);
+        let object = object.and_then(|id| self.space_book.object(id));
+        let node =
+            object.and_then(|o| self.space_state.node_of(o.class == cellulos_runtime::server::Class::Space, o.key));
+        let (Some(node), Some(ep)) = (node, self.root_ep.as_ref().map(|e| e.cap)) else {
+            self.space_book.release(badge);
+            return Err(Status::BadHandle);
+        };
+        let perms = osmosis::Perms::from_bits(req.rights & (osmosis::Perms::READ | osmosis::Perms::WRITE).bits());
+        let placed = k.mint(ep, sel4::CapRights::WRITE_GRANT, Word::from(badge)).ok().and_then(|slot| {
+            self.handle_caps.push((badge, slot.bits()));
+            self.processes[to].1.as_mut()?.place_given(k, slot.bits(), true).ok()
+        });
+        let perms = perms.unwrap_or(osmosis::Perms::READ);
+        let modelled = placed.filter(|_| self.keeper.give(self.pds[giver], self.pds[to], node, perms).is_ok());
+        if modelled.is_none() {
+            // Undone: the hold, and every copy of its cap (revoking the root's original).
+            for gone in self.space_book.release(badge).into_iter().chain([badge]) {
+                let _ = self.revoke_handle(k, gone);
+            }
+        }
+        modelled.ok_or(Status::NoHandles)
     }
 
     /// Asks server `s` for `GIVE`: the slot of the root's CSpace the new handle's

@@ -5,8 +5,8 @@
 //! what. Every space and resource is a node of the root's part of the model; the type table
 //! learns each registered type.
 //!
-//! Spaces are mapped within what one caller holds: a server cannot yet name another
-//! server's space (a handle to it would have to be handed over first).
+//! Spaces are mapped within what one caller holds; another component's space is named once
+//! that component gives it (`Component::give`: the root's part of a give is here).
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -168,6 +168,27 @@ fn remove_space(keeper: &mut Keeper, st: &mut SpaceState, key: usize) {
 }
 
 impl SpaceState {
+    /// The model node of object `key` of the service's book: a space (`space`) or a resource.
+    pub fn node_of(&self, space: bool, key: u64) -> Option<NodeIdx> {
+        match space {
+            true => self.spaces.get(key as usize)?.as_ref().map(|s| s.node),
+            false => self.resources.get(key as usize)?.as_ref().map(|r| r.node),
+        }
+    }
+
+    /// Deletes the registered space whose model node is `id` (a step of a cleanup plan,
+    /// made on an extracted model), with its resources: whether there was one.
+    pub fn delete_by_id(&mut self, keeper: &mut Keeper, id: &str) -> bool {
+        let key = self
+            .spaces
+            .iter()
+            .position(|s| s.as_ref().is_some_and(|s| keeper.model().get(s.node).is_some_and(|n| n.id == id)));
+        if let Some(key) = key {
+            remove_space(keeper, self, key);
+        }
+        key.is_some()
+    }
+
     /// Instance `i` is gone: the spaces it registered go, with their resources.
     pub fn release_instance(&mut self, keeper: &mut Keeper, i: usize) {
         let mine: Vec<usize> =

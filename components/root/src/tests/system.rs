@@ -205,6 +205,68 @@ pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
     crash(c, "recursive-pd", [("victim", gone), ("relay", gone), ("downstream", gone)])
 }
 
+/// A space mapped onto another PD's (CLEANUP0005), once per preset: the block device gives
+/// its BLOCK space and a block (the root's resource-space server's) to the file system,
+/// which maps its FILE space onto it and a file onto the block; then the block device ends.
+/// Its BLOCK space goes with it under every policy; the FILE space under recursive-space
+/// (space depth 1, deleted by the root while the file system lives on) and with the file
+/// system under the PD policies (it requests BLOCK from the block device and holds a
+/// block); direct-space leaves both. The root checks each cleanup against its plan.
+pub fn cleanup_follows_a_space_mapped_onto_another_pds(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let presets = [
+        ("direct-space", false, true),
+        ("recursive-space", false, false),
+        ("direct-pd", true, false),
+        ("recursive-pd", true, false),
+    ];
+    for (policy, fs_ends, files_stay) in presets {
+        let before = c.k.usage();
+        let mut running =
+            crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &subsystem(&["blockdev", "filesys"], policy)?)?;
+        let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+        let failures = running.failures();
+        let after = running.extract(&mut c.k, None);
+        let snapshot = running.models.first().cloned();
+        running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+        ensure!(c.k.usage() == before, "{policy}: usage {:?} after, {:?} before", c.k.usage(), before);
+        let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+        ensure!(end("blockdev") == Some(Ended::Exited(0)), "{policy}: blockdev {:?}", end("blockdev"));
+        let want = if fs_ends { Some(Ended::Terminated) } else { None };
+        ensure!(end("filesys") == want, "{policy}: filesys {:?}, expected {want:?}", end("filesys"));
+        ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
+        // Mounted: the FILE space (the file system's) MAPs onto the BLOCK space, which both
+        // hold; the file system requests BLOCK from the block device.
+        let m = snapshot.ok_or("no snapshot")?;
+        ensure!(osmosis::check(&m).is_empty(), "invariants: {:?}", osmosis::check(&m));
+        let space =
+            |m: &osmosis::Model, ty: &str| m.nodes_of(NodeKind::Space).find(|(_, n)| n.ty == ty).map(|(i, _)| i);
+        let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
+        let (files, blocks) = (space(&m, "FILE").ok_or("no FILE space")?, space(&m, "BLOCK").ok_or("no BLOCK space")?);
+        let (dev, fs) = (pd("blockdev").ok_or("no blockdev")?, pd("filesys").ok_or("no filesys")?);
+        ensure!(m.out_edges_of(files, EdgeKind::Map).any(|(_, e)| e.to == blocks), "FILE does not MAP BLOCK");
+        for holder in [dev, fs] {
+            ensure!(
+                m.in_edges_of(blocks, EdgeKind::Hold).any(|(_, e)| e.from == holder),
+                "{} does not hold BLOCK",
+                m.node(holder).name
+            );
+        }
+        ensure!(
+            m.out_edges_of(fs, EdgeKind::Request).any(|(_, e)| e.to == dev && e.request_type == "BLOCK"),
+            "the file system does not request BLOCK from the block device"
+        );
+        let after = after?;
+        ensure!(space(&after, "BLOCK").is_none(), "{policy}: the BLOCK space outlived its block device");
+        ensure!(
+            space(&after, "FILE").is_some() == files_stay,
+            "{policy}: the FILE space {}",
+            if files_stay { "went" } else { "stayed" }
+        );
+    }
+    Ok(())
+}
+
 /// The root's memory server, driven by the memtest client: it mapped memory and used it
 /// (its own checks), and the two snapshots it asked for around its bad requests are the
 /// same model, which shows the memory it got: its regions in its own address space, each
