@@ -164,6 +164,11 @@ pub struct Thread {
 }
 
 impl Thread {
+    /// The lowest address of its pages (the `va` it was made at).
+    pub fn base(&self) -> Option<Word> {
+        self.frames.iter().map(|(_, va)| *va).min()
+    }
+
     /// Lets it run.
     pub fn start(&self, k: &mut Kernel) -> Result<(), KernelError> {
         k.ipc.tcb_resume(self.tcb.cap).map_err(|e| KernelError::Sel4("tcb_resume", e))

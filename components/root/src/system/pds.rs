@@ -35,9 +35,12 @@ use crate::thread::Supervisor;
 use crate::vspace::VSpace;
 
 /// Where threads' IPC buffers and stacks go in the address space they run in: a window per
-/// PD made (far from the image, the stack and the memory server's window).
+/// live thread (far from the image, the stack and the memory server's window), the lowest
+/// free one, so that a thread made after another ended reuses its page tables.
 const THREAD_WINDOWS: Word = 0x3_0000_0000;
 const THREAD_WINDOW: Word = 0x100_0000;
+/// Threads one address space may have at once (4 GiB of windows).
+const MAX_THREADS: Word = 256;
 /// The most stack pages a thread may ask for.
 const MAX_THREAD_STACK: u32 = 64;
 
@@ -240,7 +243,18 @@ impl PdServer for PdCtx<'_> {
                 _ => return Err(PdError::NotConfigured),
             }
         };
-        let va = THREAD_WINDOWS + target.key * THREAD_WINDOW;
+        let in_use: Vec<Word> = self
+            .st
+            .entries
+            .iter()
+            .flatten()
+            .filter_map(|e| match &e.runnable {
+                Some(Runnable::Thread { parent, thread }) if *parent == of => thread.base(),
+                _ => None,
+            })
+            .collect();
+        let window = (0..MAX_THREADS).map(|w| THREAD_WINDOWS + w * THREAD_WINDOW).find(|va| !in_use.contains(va));
+        let va = window.ok_or(PdError::NoMemory)?;
         let (k, vs, sup) = (&mut *self.k, &mut *self.vs, &mut *self.sup);
         let process = match of {
             Parent::Instance(inst) => self.processes.get_mut(inst).and_then(|(_, p, _)| p.as_mut()),
