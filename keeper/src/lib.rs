@@ -13,6 +13,7 @@ extern crate alloc;
 
 mod error;
 
+use alloc::collections::BTreeMap;
 use alloc::format;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -69,6 +70,9 @@ struct Pd {
     server_id: u32,
     /// The badge the root's calls to it carry (for `export_model`).
     root_badge: Badge,
+    /// The threads that share its address space (on the address space's owner): they
+    /// hold every region added to it.
+    sharers: Vec<PdId>,
 }
 
 /// A server's part of the model, as the root collects it for [`Keeper::extract`].
@@ -101,6 +105,8 @@ pub struct Keeper {
     connections: Vec<Connection>,
     /// Address spaces made on request (not a process's own).
     spaces: Vec<Space>,
+    /// Each live process's own address space, by node: its owner.
+    process_ads: BTreeMap<NodeIdx, PdId>,
 }
 
 fn hold(m: &mut Model, from: NodeIdx, to: NodeIdx, perms: Perms) -> Result<(), ModelError> {
@@ -140,8 +146,19 @@ impl Keeper {
             regions: Vec::new(),
             server_id: 0,
             root_badge: 0,
+            sharers: Vec::new(),
         })];
-        Ok(Keeper { model, next_space, mo, vcpus, pcpu, pds, connections: Vec::new(), spaces: Vec::new() })
+        Ok(Keeper {
+            model,
+            next_space,
+            mo,
+            vcpus,
+            pcpu,
+            pds,
+            connections: Vec::new(),
+            spaces: Vec::new(),
+            process_ads: BTreeMap::new(),
+        })
     }
 
     fn new_space(&mut self, ty: &str) -> Result<Space, ModelError> {
@@ -206,7 +223,24 @@ impl Keeper {
         edge(&mut self.model, EdgeKind::Subset, vcpu, self.vcpus.node)?;
         hold(&mut self.model, node, vcpu, Perms::READ | Perms::WRITE)?;
         edge(&mut self.model, EdgeKind::Map, vcpu, self.pcpu)?;
-        self.pds.push(Some(Pd { node, ads, ads_owner: owner, vcpu, regions: Vec::new(), server_id: 0, root_badge: 0 }));
+        let ads_node = ads.node;
+        let pd = Pd {
+            node,
+            ads,
+            ads_owner: owner,
+            vcpu,
+            regions: Vec::new(),
+            server_id: 0,
+            root_badge: 0,
+            sharers: Vec::new(),
+        };
+        self.pds.push(Some(pd));
+        match ads_owner {
+            Some(owner) => self.pd_mut(owner)?.sharers.push(id),
+            None => {
+                self.process_ads.insert(ads_node, id);
+            }
+        }
         Ok(id)
     }
 
@@ -236,8 +270,9 @@ impl Keeper {
         let vmr = self.model.add_node(vmr)?;
         edge(&mut self.model, EdgeKind::Subset, vmr, ads)?;
         // Every PD of this address space holds it.
-        let holders: Vec<NodeIdx> =
-            self.pds.iter().flatten().filter(|p| p.ads_owner == owner).map(|p| p.node).collect();
+        let o = self.pd(owner)?;
+        let sharers = o.sharers.iter().filter_map(|t| self.pds.get(t.0 as usize)?.as_ref().map(|p| p.node));
+        let holders: Vec<NodeIdx> = core::iter::once(o.node).chain(sharers).collect();
         for h in holders {
             hold(&mut self.model, h, vmr, r.perms)?;
         }
@@ -491,11 +526,8 @@ impl Keeper {
             return Ok(s);
         }
         // A process's own: the process numbers its regions (its threads hold copies).
-        let owner = self
-            .pds
-            .iter_mut()
-            .enumerate()
-            .find_map(|(n, p)| p.as_mut().filter(|p| n != 0 && p.ads.node == ads && p.ads_owner.0 as usize == n));
+        let owner = self.process_ads.get(&ads).copied();
+        let owner = owner.and_then(|o| self.pds.get_mut(o.0 as usize)?.as_mut());
         owner.map(|p| &mut p.ads).ok_or(KeeperError::Model(ModelError::UnknownNode(format!("#{}", ads.0))))
     }
 
@@ -561,7 +593,13 @@ impl Keeper {
             }
         }
         self.model.remove_node(p.vcpu);
+        if p.ads_owner != pd {
+            if let Some(Some(owner)) = self.pds.get_mut(p.ads_owner.0 as usize) {
+                owner.sharers.retain(|t| *t != pd);
+            }
+        }
         if p.ads_owner == pd {
+            self.process_ads.remove(&p.ads.node);
             // Its address space ends with it, with every region in it (its threads' too).
             let vmrs: Vec<NodeIdx> =
                 self.model.in_edges_of(p.ads.node, EdgeKind::Subset).map(|(_, e)| e.from).collect();

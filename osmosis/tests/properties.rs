@@ -231,6 +231,56 @@ proptest! {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    /// Edges and nodes removed and added in any order (removed edges' slots are used
+    /// again): the model is the one built afresh from what is left, every edge is in the
+    /// adjacency lists of both its ends and no list names a removed one, and the edge slots
+    /// never outnumber the most edges the model had at once.
+    #[test]
+    fn removals_and_additions_keep_the_graph_consistent(seed in any::<u64>()) {
+        let mut m = valid_model(seed);
+        let mut rng = Rng(seed.rotate_left(29) | 1);
+        let mut most = m.edge_count();
+        for _ in 0..60 {
+            let edges: Vec<(osmosis::EdgeIdx, Edge)> = m.edges().map(|(i, e)| (i, e.clone())).collect();
+            if edges.is_empty() {
+                break;
+            }
+            let (i, e) = rng.pick(&edges).clone();
+            m.remove_edge(i);
+            if rng.chance(70) {
+                m.add_edge(e).expect("the same edge again");
+            }
+            if rng.chance(10) {
+                let nodes: Vec<NodeIdx> = m.nodes().map(|(n, _)| n).collect();
+                m.remove_node(*rng.pick(&nodes));
+            }
+            most = most.max(m.edge_count());
+        }
+        let mut fresh = Model::new();
+        fresh.types = m.types.clone();
+        for n in m.sorted_nodes() {
+            fresh.add_node(n.clone()).expect("node");
+        }
+        for (_, e) in m.edges() {
+            let (from, to) = (m.node(e.from).id.as_str(), m.node(e.to).id.as_str());
+            let (f, t) = (fresh.find(from).expect("from"), fresh.find(to).expect("to"));
+            fresh.add_edge(Edge { from: f, to: t, ..e.clone() }).expect("edge");
+        }
+        prop_assert_eq!(m.sorted_nodes(), fresh.sorted_nodes());
+        prop_assert_eq!(m.edge_keys(), fresh.edge_keys());
+        let mut listed = 0;
+        for (n, _) in m.nodes() {
+            for kind in EdgeKind::ALL {
+                for (i, e) in m.out_edges_of(n, kind) {
+                    prop_assert!(e.from == n && e.kind == kind && m.in_edges_of(e.to, kind).any(|(j, _)| j == i));
+                    listed += 1;
+                }
+            }
+        }
+        prop_assert_eq!(listed, m.edge_count());
+        prop_assert!(m.edges().map(|(i, _)| i.0 as usize + 1).max().unwrap_or(0) <= most);
+    }
+
     #[test]
     fn cleanup_plans_are_closed_under_their_policy(seed in any::<u64>()) {
         let m = valid_model(seed);

@@ -25,6 +25,9 @@ pub struct Model {
     hasher: DefaultHashBuilder,
     live_nodes: usize,
     live_edges: usize,
+    /// Slots of removed edges, used again by the next edges added: a model that lives long
+    /// and changes (the root task's) does not grow with every edge it ever had.
+    free_edges: Vec<EdgeIdx>,
     /// Which space type each resource type lives in (used by the checker and cleanup).
     pub types: TypeTable,
 }
@@ -110,10 +113,16 @@ impl Model {
         if !edge.request_type.is_empty() && !valid_text(&edge.request_type) {
             return Err(ModelError::BadType(alloc::format!("request type {:?} is not valid", edge.request_type)));
         }
-        let idx = EdgeIdx(u32::try_from(self.edges.len()).map_err(|_| ModelError::TooLarge)?);
+        let idx = match self.free_edges.pop() {
+            Some(idx) => idx,
+            None => EdgeIdx(u32::try_from(self.edges.len()).map_err(|_| ModelError::TooLarge)?),
+        };
         self.out[edge.from.0 as usize][slot(edge.kind)].push(idx);
         self.inc[edge.to.0 as usize][slot(edge.kind)].push(idx);
-        self.edges.push(Some(edge));
+        match self.edges.get_mut(idx.0 as usize) {
+            Some(free) => *free = Some(edge),
+            None => self.edges.push(Some(edge)),
+        }
         self.live_edges += 1;
         Ok(idx)
     }
@@ -132,12 +141,14 @@ impl Model {
         self.add_edge(Edge { kind, from, to, perms, request_type: request_type.to_string() })
     }
 
-    /// Removes an edge; `None` if it was already gone.
+    /// Removes an edge; `None` if it was already gone. Its index may name the next edge
+    /// added.
     pub fn remove_edge(&mut self, idx: EdgeIdx) -> Option<Edge> {
         let edge = self.edges.get_mut(idx.0 as usize)?.take()?;
         self.out[edge.from.0 as usize][slot(edge.kind)].retain(|e| *e != idx);
         self.inc[edge.to.0 as usize][slot(edge.kind)].retain(|e| *e != idx);
         self.live_edges -= 1;
+        self.free_edges.push(idx);
         Some(edge)
     }
 
@@ -149,6 +160,8 @@ impl Model {
         for e in touching {
             self.remove_edge(e);
         }
+        // Its (now empty) adjacency lists give their memory back.
+        (self.out[i], self.inc[i]) = (Lists::default(), Lists::default());
         let hash = self.hasher.hash_one(self.node(idx).id.as_str());
         if let Ok(entry) = self.index.find_entry(hash, |n| *n == idx) {
             entry.remove();
