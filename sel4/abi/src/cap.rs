@@ -85,6 +85,8 @@ impl CapRights {
     pub const READ_WRITE: Self = Self(0b011);
     /// Read only.
     pub const READ: Self = Self(0b010);
+    /// Write only (= signal, on a notification).
+    pub const WRITE: Self = Self(0b001);
     /// Write (= send on an endpoint) and grant: what a `Call` and a fault endpoint need in 5.0.
     pub const WRITE_GRANT: Self = Self(0b101);
 

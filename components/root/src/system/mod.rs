@@ -21,7 +21,7 @@ use cellulos::runtime::{Badge, Book};
 use cellulos_keeper::{Keeper, PdId, Region};
 use cellulos_system::{System, ROOT_SERVER, VERSION};
 use osmosis::Perms;
-use sel4::{CapRights, Endpoint, Page, Word};
+use sel4::{CapRights, Endpoint, Notification, Page, Word};
 use sel4_rt::println;
 use sel4_rt::start::{CLIENTS_SHARED_VA, SHARED_PAGES, SHARED_STRIDE, USES_SHARED_VA};
 
@@ -119,6 +119,9 @@ pub struct Running {
     last_bytes: usize,
     /// The slots the supervisor thread saves callers' reply caps in.
     reply_slots: [Word; supervise::SAVED_REPLIES],
+    /// The notification bound to the main thread, and the supervisor thread's cap to it.
+    events: Option<Object<Notification>>,
+    event_signal: Word,
     /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub models: Vec<osmosis::Model>,
@@ -161,6 +164,8 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         models: Vec::new(),
         last_bytes: 0,
         reply_slots: [0; supervise::SAVED_REPLIES],
+        events: None,
+        event_signal: 0,
     };
     // The root's memory server: physical memory is the space its memory objects live in.
     let (physical, _) = running
@@ -194,8 +199,20 @@ fn start_into(
 ) -> Result<(), String> {
     // The supervisor thread first: a PD that faults at once is reported too.
     let root_ep = k.create::<Endpoint>().map_err(|e| alloc::format!("root endpoint: {e}"))?;
-    let arg = sup.endpoint().bits() | root_ep.cap.bits() << 32;
     running.root_ep = Some(root_ep);
+    // The supervisor thread's news arrive through a notification bound to this thread.
+    let events = k.create::<Notification>().map_err(|e| alloc::format!("notification: {e}"))?;
+    let signal = k.mint(events.cap, sel4::CapRights::WRITE, supervise::event_badge());
+    running.events = Some(events);
+    let signal = signal.map_err(|e| alloc::format!("notification: {e}"))?;
+    running.event_signal = signal.bits();
+    if let Some(events) = running.events.as_ref() {
+        k.ipc
+            .tcb_bind_notification(sel4::init::TCB, events.cap.cast())
+            .map_err(|e| alloc::format!("binding the notification: {e:?}"))?;
+    }
+    supervise::reset();
+    let arg = sup.endpoint().bits() | signal.bits() << 32;
     let mut replies = [0; supervise::SAVED_REPLIES];
     for slot in &mut replies {
         *slot = k.slots.alloc().ok_or_else(|| String::from("no slots for the supervisor thread's saved replies"))?;
@@ -448,6 +465,15 @@ impl Running {
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
+        }
+        if let Some(events) = self.events.take() {
+            k.ipc
+                .tcb_unbind_notification(sel4::init::TCB)
+                .map_err(|e| KernelError::Sel4("tcb_unbind_notification", e))?;
+            if self.event_signal != 0 {
+                k.delete_cap(core::mem::take(&mut self.event_signal))?;
+            }
+            k.destroy(events)?;
         }
         for slot in core::mem::take(&mut self.reply_slots) {
             if slot != 0 {

@@ -3,16 +3,21 @@
 //! cleanup plan ([`super::cleanup`]). Calls to a server that is gone arrive here too
 //! (badged [`GONE_BADGE`]) and are answered `ServerGone`.
 //!
+//! The supervisor thread never waits for the main thread: it queues each event in a ring
+//! only it fills and signals a notification bound to the main thread, which empties the
+//! ring whenever its receive returns for it. Requests answered later (an extraction, a
+//! give) keep their caller's reply cap in a slot of their own.
+//!
 //! The main thread itself calls servers (extraction, a client gone, a give). A server that
 //! faults meanwhile cannot answer, and the main thread could not take the fault's report:
 //! so the supervisor thread, below the main thread's priority (it runs only while the main
 //! thread is blocked), releases the main thread from a call to a server that ended with
-//! `ServerGone`, as the kernel would deliver a reply, before it passes the end on; and a
-//! server whose end is on its way is not called ([`Running::call_server`]).
+//! `ServerGone`, as the kernel would deliver a reply, once the end is queued; and a server
+//! whose end is queued is not called ([`Running::call_server`]).
 
 use alloc::string::String;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use cellulos_runtime::Status;
 use sel4::{Endpoint, MessageInfo, Word};
@@ -23,22 +28,81 @@ use crate::kernel::{Kernel, KernelError};
 use crate::thread::{ended, Ended, Supervisor};
 use crate::vspace::VSpace;
 
-/// The label of "a PD ended" on the root's endpoint.
+/// The kinds of event in the ring.
 const ENDED: Word = 1;
-/// The label of "a PD asks for an extraction" on the root's endpoint.
 const EXTRACT: Word = 2;
-/// The label of "a PD gives a resource to another" on the root's endpoint.
 const GIVE: Word = 3;
-/// The label of "is this slot a handle given to me?" on the root's endpoint.
-const GIVEN: Word = 4;
+/// A give whose request has the wrong length.
+const GIVE_BAD: Word = 4;
+const GIVEN: Word = 5;
+/// The badge of the supervisor thread's cap to the main thread's notification: what the
+/// main thread's receive returns with when the ring has news. Above every handle badge
+/// (the root's four books end below 2^26 + 2^16) and below [`GONE_BADGE`].
+const EVENT_BADGE: Word = 1 << 27;
+/// Events the ring holds at once (the supervisor thread waits, yielding, when it is full).
+const RING: usize = 64;
+/// An event: kind, badge, saved reply index, then its words (a give's are the most).
+const EVENT_WORDS: usize = 3 + GIVE_WORDS;
+static EVENTS: [[AtomicU64; EVENT_WORDS]; RING] = [const { [const { AtomicU64::new(0) }; EVENT_WORDS] }; RING];
+/// Events taken (by the main thread) and put (by the supervisor thread), counting up.
+static TAKEN: AtomicUsize = AtomicUsize::new(0);
+static PUT: AtomicUsize = AtomicUsize::new(0);
+
+/// Queues `event` (supervisor thread).
+fn put(event: &[Word; EVENT_WORDS]) {
+    loop {
+        let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));
+        if put - taken < RING {
+            for (cell, w) in EVENTS[put % RING].iter().zip(event) {
+                cell.store(*w, Ordering::SeqCst);
+            }
+            PUT.store(put + 1, Ordering::SeqCst);
+            return;
+        }
+        sel4::syscall::yield_now();
+    }
+}
+
+/// The oldest queued event (main thread).
+fn take() -> Option<[Word; EVENT_WORDS]> {
+    let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));
+    if taken == put {
+        return None;
+    }
+    let event = core::array::from_fn(|i| EVENTS[taken % RING][i].load(Ordering::SeqCst));
+    TAKEN.store(taken + 1, Ordering::SeqCst);
+    Some(event)
+}
+
+/// Whether the end of the PD behind `badge` is queued, not handled yet.
+fn end_queued(badge: Word) -> bool {
+    let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));
+    (taken..put).any(|n| {
+        let e = &EVENTS[n % RING];
+        e[0].load(Ordering::SeqCst) == ENDED && e[1].load(Ordering::SeqCst) == badge
+    })
+}
+
+/// Empties the ring and frees every saved reply (a new system starts; the statics outlive
+/// the last one).
+pub(super) fn reset() {
+    TAKEN.store(PUT.load(Ordering::SeqCst), Ordering::SeqCst);
+    for busy in &REPLY_BUSY {
+        busy.store(false, Ordering::SeqCst);
+    }
+}
+
+/// The badge of the supervisor thread's notification cap.
+pub(super) const fn event_badge() -> Word {
+    EVENT_BADGE
+}
+
 /// The badge of the caps that replace a gone server's in its clients' CSpaces: they reach
 /// the root's endpoint, whose main thread answers every call through them `ServerGone`.
 pub(super) const GONE_BADGE: Word = (1 << sel4::BADGE_BITS) - 1;
 
 /// The supervisor badge of the server the main thread is calling (0: none).
 static CALLING: AtomicU64 = AtomicU64::new(0);
-/// The supervisor badge of the PD whose end the supervisor thread is passing on (0: none).
-static ENDING: AtomicU64 = AtomicU64::new(0);
 /// Slots of the root's CSpace for the reply caps of requests the main thread answers later
 /// (an extraction, a give: it calls servers meanwhile, and the supervisor thread must stay
 /// free to take their faults, so it passes these on without waiting), and which are in use.
@@ -94,55 +158,47 @@ fn release_main(ipc: &mut sel4::IpcBuffer) {
     }
 }
 
-/// The supervisor thread: each exit or fault on the supervisor endpoint goes to the main
-/// thread as a call to the root's endpoint (`arg`: supervisor endpoint | root endpoint << 32);
-/// a request to extract the model too, answered when the main thread answers.
+/// The supervisor thread: each exit or fault on the supervisor endpoint, each extraction,
+/// give and gift check goes to the main thread through the ring (`arg`: supervisor endpoint
+/// | its notification cap << 32); requests are answered by the main thread through their
+/// saved reply caps.
 pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _sup: sel4::Cap<Endpoint>) -> ! {
-    let (sup_ep, root_ep) = (arg & 0xffff_ffff, arg >> 32);
+    let (sup_ep, events) = (arg & 0xffff_ffff, arg >> 32);
     loop {
         let r = sel4::syscall::recv(sup_ep);
         let label = r.info.label();
-        if label == EXTRACT_LABEL || label == GIVE_LABEL {
+        let mut e = [0; EVENT_WORDS];
+        e[1] = r.badge;
+        if label == EXTRACT_LABEL || label == GIVE_LABEL || label == GIVEN_LABEL {
             // The request's words, read before saving the caller uses the IPC buffer.
-            let mut words = [0; GIVE_WORDS + 2];
-            words[0] = r.badge;
-            let (event, n) = match label == GIVE_LABEL && r.info.length() == GIVE_WORDS {
-                true => {
-                    for (i, w) in words[2..].iter_mut().enumerate() {
-                        *w = if i < 4 { r.mrs[i] } else { ipc.msg[i] };
-                    }
-                    (GIVE, GIVE_WORDS + 2)
-                }
-                false => (if label == GIVE_LABEL { GIVE } else { EXTRACT }, 2),
+            e[0] = match label {
+                EXTRACT_LABEL => EXTRACT,
+                GIVEN_LABEL => GIVEN,
+                _ if r.info.length() == GIVE_WORDS => GIVE,
+                _ => GIVE_BAD,
             };
+            for (i, w) in e[3..].iter_mut().enumerate() {
+                *w = if i < 4 { r.mrs[i] } else { ipc.msg[i] };
+            }
             let Some(i) = save_caller(ipc) else {
                 sel4::syscall::reply(MessageInfo::new(Status::NoHandles as Word, 0, 0, 0), [0; 4]);
                 continue;
             };
-            words[1] = i as Word;
-            for (j, w) in words.iter().enumerate().take(n).skip(4) {
-                ipc.msg[j] = *w;
+            e[2] = i as Word;
+            put(&e);
+        } else {
+            e[0] = ENDED;
+            e[3..8].copy_from_slice(&ended(&r, ipc).to_words());
+            put(&e);
+            if CALLING.load(Ordering::SeqCst) == r.badge {
+                release_main(ipc);
             }
-            let mrs = [words[0], words[1], words[2], words[3]];
-            sel4::syscall::send(root_ep, MessageInfo::new(event, 0, 0, n as Word), mrs);
-            continue;
         }
-        if r.info.label() == GIVEN_LABEL {
-            let (info, _) = ipc.call(root_ep, MessageInfo::new(GIVEN, 0, 0, 2), &[r.badge, r.mrs[0]]);
-            sel4::syscall::reply(MessageInfo::new(info.label(), 0, 0, 0), [0; 4]);
-            continue;
-        }
-        let w = ended(&r, ipc).to_words();
-        ENDING.store(r.badge, Ordering::SeqCst);
-        if CALLING.load(Ordering::SeqCst) == r.badge {
-            release_main(ipc);
-        }
-        ipc.call(root_ep, MessageInfo::new(ENDED, 0, 0, 6), &[r.badge, w[0], w[1], w[2], w[3], w[4]]);
-        ENDING.store(0, Ordering::SeqCst);
+        sel4::syscall::signal(events);
     }
 }
 
-/// What the supervisor thread passes on; each is answered with [`answer`].
+/// What the main thread handles next.
 enum Event {
     /// A PD ended or faulted (its badge, how).
     Ended(Word, Ended),
@@ -160,11 +216,33 @@ fn answer(status: Word) {
 }
 
 impl Running {
-    /// The next event the supervisor thread reports.
+    /// The next event: the oldest queued, else the next call on the root's endpoint.
     fn next_event(&self, k: &mut Kernel) -> Event {
         let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
         loop {
+            if let Some(e) = take() {
+                let words = |from: usize| -> [Word; GIVE_WORDS] { core::array::from_fn(|i| e[from + i]) };
+                match e[0] {
+                    ENDED => {
+                        let w = words(3);
+                        return Event::Ended(e[1], Ended::from_words([w[0], w[1], w[2], w[3], w[4]]));
+                    }
+                    EXTRACT => return Event::Extract(e[1], e[2]),
+                    GIVE => return Event::Give(e[1], e[2], super::give::Request::from_words(&words(3))),
+                    GIVE_BAD => return Event::Give(e[1], e[2], None),
+                    _ => {
+                        // GIVEN: whether the slot holds a gift to the asker.
+                        let given = self.index_of(e[1]).and_then(|i| self.processes[i].1.as_ref());
+                        let ok = given.is_some_and(|p| p.holds_given(e[3]));
+                        answer_saved(k, e[2], if ok { 0 } else { Status::NotAllowed as Word }, 0);
+                        continue;
+                    }
+                }
+            }
             let r = sel4::syscall::recv(ep);
+            if r.badge == EVENT_BADGE {
+                continue;
+            }
             if r.badge == GONE_BADGE {
                 answer(Status::ServerGone as Word);
                 continue;
@@ -172,28 +250,7 @@ impl Running {
             if self.is_root_call(r.badge) {
                 return Event::Call(r);
             }
-            let word = |i: usize| k.ipc.reply_word(&r.mrs, i);
-            match (r.info.label(), r.info.length()) {
-                (EXTRACT, 2) => return Event::Extract(word(0), word(1)),
-                (GIVE, 2) => return Event::Give(word(0), word(1), None),
-                (GIVEN, 2) => {
-                    let given = self.index_of(word(0)).and_then(|i| self.processes[i].1.as_ref());
-                    let ok = given.is_some_and(|p| p.holds_given(word(1)));
-                    answer(if ok { 0 } else { Status::NotAllowed as Word });
-                }
-                (GIVE, n) if n == GIVE_WORDS + 2 => {
-                    let mut w = [0; GIVE_WORDS];
-                    for (i, v) in w.iter_mut().enumerate() {
-                        *v = word(i + 2);
-                    }
-                    return Event::Give(word(0), word(1), super::give::Request::from_words(&w));
-                }
-                (ENDED, 6) => {
-                    let how = Ended::from_words([word(1), word(2), word(3), word(4), word(5)]);
-                    return Event::Ended(word(0), how);
-                }
-                _ => answer(0),
-            }
+            answer(Status::NotAllowed as Word);
         }
     }
 
@@ -243,7 +300,6 @@ impl Running {
                 }
             };
             let Some(i) = self.index_of(badge) else {
-                answer(0);
                 // A PD made at run time (the pd server's): it ends, with its part of the model.
                 match self.pd_state.by_badge(badge) {
                     Some(key) => {
@@ -263,7 +319,6 @@ impl Running {
                 }
                 continue;
             };
-            answer(0);
             self.end(k, vs, i, how, &mut ends)?;
         }
         if !self.extracted {
@@ -286,7 +341,7 @@ impl Running {
         let (Some(Some((cap, _))), Some((_, Some(p), true))) = (self.root_conns.get(s), self.processes.get(s)) else {
             return gone;
         };
-        if ENDING.load(Ordering::SeqCst) == p.badge {
+        if end_queued(p.badge) {
             return gone;
         }
         CALLING.store(p.badge, Ordering::SeqCst);
