@@ -1,7 +1,8 @@
 //! A counter server that faults on purpose when asked to add [`CRASH`], so that the
 //! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it; asked to add
-//! [`ARM`], it faults when the root next asks for its part of the model (EXTRACT0001: the
-//! root must not hang in the middle of an extraction). Its other methods count like the
+//! [`ARM`], it faults when the root next asks for its part of the model, after giving the
+//! core away [`DELAY`] times so that other PDs act meanwhile (EXTRACT0001: the root must not
+//! hang in the middle of an extraction, whatever else happens while it waits). Its other methods count like the
 //! real counter; it keeps no tallies.
 #![no_std]
 #![no_main]
@@ -24,6 +25,8 @@ const CRASH: u64 = 0xdead;
 const ARM: u64 = 0xbeef;
 /// Where the fault happens: nothing is mapped there in a component.
 const NOWHERE: u64 = 0xdead_0000;
+/// How many times the armed `export_model` yields before it faults.
+const DELAY: u32 = 200;
 /// Whether the next `export_model` faults.
 static ARMED: AtomicBool = AtomicBool::new(false);
 
@@ -105,6 +108,9 @@ impl Serve for Trap {
 
     fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut cellulos::runtime::Message) {
         if msg.code() == cellulos::runtime::limits::EXPORT_MODEL && ARMED.load(Ordering::SeqCst) {
+            for _ in 0..DELAY {
+                cellulos_component::sel4_rt::sel4::syscall::yield_now();
+            }
             fault();
         }
         self.0.serve(ctx, msg)

@@ -68,6 +68,10 @@ impl Running {
         for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
             *w = k.ipc.reply_word(&mrs, n);
         }
+        if msg.code() == cellulos_runtime::Status::ServerGone as u32 && self.end_pending(i) {
+            // It ended (before or during the call): what is known of it, as of a failed one.
+            return Ok(Some(self.spaces_of(i)));
+        }
         if msg.code() != 0 {
             return Err(alloc::format!("{name}: export_model answered status {}", msg.code()));
         }
@@ -111,7 +115,8 @@ impl Running {
 
     /// The whole model: the root's part, and each live server's part as its
     /// `export_model` answers through the root's connection; `failed` (a server that
-    /// cannot answer) is represented by the spaces it serves.
+    /// cannot answer), and a server whose end is queued, are represented by the spaces
+    /// they serve.
     pub fn extract(&self, k: &mut Kernel, failed: Option<usize>) -> Result<osmosis::Model, String> {
         let mut books: Vec<(usize, Book)> = Vec::new();
         for i in 0..self.processes.len() {

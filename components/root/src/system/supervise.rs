@@ -350,6 +350,11 @@ impl Running {
         reply
     }
 
+    /// Whether instance `i`'s end is queued, not handled yet (it cannot be asked anything).
+    pub(super) fn end_pending(&self, i: usize) -> bool {
+        self.processes.get(i).and_then(|(_, p, _)| p.as_ref()).is_some_and(|p| end_queued(p.badge))
+    }
+
     /// The instance whose process has this supervisor badge.
     pub(super) fn index_of(&self, badge: Word) -> Option<usize> {
         self.processes.iter().position(|(_, p, _)| p.as_ref().is_some_and(|p| p.badge == badge))
