@@ -1,5 +1,6 @@
 //! A counter server that faults on purpose when asked to add [`CRASH`], so that the
-//! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it; asked to add
+//! cleanup tests (CLEANUP0001-4) see a server die with callers blocked on it (after a
+//! delay for [`SLOW_CRASH`]: EXTRACT0002); asked to add
 //! [`ARM`], it faults when the root next asks for its part of the model, after giving the
 //! core away [`DELAY`] times so that other PDs act meanwhile (EXTRACT0001: the root must not
 //! hang in the middle of an extraction, whatever else happens while it waits). Its other methods count like the
@@ -21,6 +22,9 @@ use counter::{CounterError, CounterServer, CounterService};
 
 /// The argument of `add` that makes this server fault.
 const CRASH: u64 = 0xdead;
+/// The argument of `add` that makes this server fault after yielding [`DELAY`] times (its
+/// caller, and whoever calls that caller, wait meanwhile: EXTRACT0002).
+const SLOW_CRASH: u64 = 0x5105;
 /// The argument of `add` that arms the fault on `export_model`.
 const ARM: u64 = 0xbeef;
 /// Where the fault happens: nothing is mapped there in a component.
@@ -29,6 +33,14 @@ const NOWHERE: u64 = 0xdead_0000;
 const DELAY: u32 = 200;
 /// Whether the next `export_model` faults.
 static ARMED: AtomicBool = AtomicBool::new(false);
+
+/// Gives the core away [`DELAY`] times, then faults.
+fn delay_then_fault() {
+    for _ in 0..DELAY {
+        cellulos_component::sel4_rt::sel4::syscall::yield_now();
+    }
+    fault();
+}
 
 fn fault() {
     // SAFETY: none; this is the point: the store faults with the caller waiting.
@@ -47,6 +59,9 @@ impl CounterServer for Crashy {
     fn add(&mut self, _caller: Badge, n: u64) -> Result<u64, CounterError> {
         if n == CRASH {
             fault();
+        }
+        if n == SLOW_CRASH {
+            delay_then_fault();
         }
         if n == ARM {
             ARMED.store(true, Ordering::SeqCst);
@@ -108,10 +123,7 @@ impl Serve for Trap {
 
     fn serve(&mut self, ctx: &mut ServeCtx<'_>, msg: &mut cellulos::runtime::Message) {
         if msg.code() == cellulos::runtime::limits::EXPORT_MODEL && ARMED.load(Ordering::SeqCst) {
-            for _ in 0..DELAY {
-                cellulos_component::sel4_rt::sel4::syscall::yield_now();
-            }
-            fault();
+            delay_then_fault();
         }
         self.0.serve(ctx, msg)
     }

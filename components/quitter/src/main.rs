@@ -1,6 +1,8 @@
-//! EXTRACT0001's bystander: it gives the core away a few times and exits, so that its end
-//! reaches the supervisor while the root is blocked in a call to a server that is about to
-//! fault (crashy, armed, yields far longer). The root must take both.
+//! A bystander of EXTRACT0001 and 0002: it gives the core away a few times, asks for a
+//! snapshot of the model and exits, so that its request and its end reach the supervisor
+//! while the root is blocked in a call to a server that is, or waits on one that is, about
+//! to fault (crashy yields far longer). The root must take them all, and the snapshot must
+//! complete. Exit code: 1 if it did not.
 #![no_std]
 #![no_main]
 
@@ -12,9 +14,9 @@ const YIELDS: u32 = 20;
 
 cellulos_component::main!(run);
 
-fn run(_c: &mut Component) -> Result<u64, Error> {
+fn run(c: &mut Component) -> Result<u64, Error> {
     for _ in 0..YIELDS {
         sel4::syscall::yield_now();
     }
-    Ok(0)
+    Ok(u64::from(c.extract_model().is_err()))
 }

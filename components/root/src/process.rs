@@ -473,6 +473,11 @@ impl Process {
         sel("tcb_write_registers", k.ipc.tcb_write_registers(tcb, spec.start, 0, UserContext::WORDS as Word, &regs))
     }
 
+    /// The slot of the root's CSpace holding its (main) thread's TCB.
+    pub fn tcb_slot(&self) -> Word {
+        self.tcb.cap.bits()
+    }
+
     /// Starts a process spawned with `start: false`.
     pub fn start(&self, k: &mut Kernel) -> Result<(), KernelError> {
         k.ipc.tcb_resume(self.tcb.cap).map_err(|e| KernelError::Sel4("tcb_resume", e))

@@ -307,6 +307,21 @@ fn start_into(
         );
         running.processes.push((inst.name.clone(), Some(p), inst.provides.is_some()));
     }
+    // Every client's calls to every component server, for the supervisor thread to release
+    // when that server ends.
+    for (c, inst) in system.instances.iter().enumerate() {
+        let Some((_, Some(client), _)) = running.processes.get(c) else { continue };
+        let mut servers: Vec<u32> = inst.uses.iter().map(|u| u.server).filter(|s| *s != ROOT_SERVER).collect();
+        servers.sort_unstable();
+        servers.dedup();
+        for s in servers {
+            let Some((_, Some(server), _)) = running.processes.get(s as usize) else { continue };
+            let slots: Vec<Word> = inst.uses.iter().filter(|u| u.server == s).map(|u| Word::from(u.slot)).collect();
+            if !supervise::watch_calls(client.tcb_slot(), server.badge, &slots) {
+                return Err(alloc::format!("{}: too many connections for the supervisor thread to watch", inst.name));
+            }
+        }
+    }
     Ok(())
 }
 

@@ -87,6 +87,9 @@ fn end_queued(badge: Word) -> bool {
 /// the last one).
 pub(super) fn reset() {
     TAKEN.store(PUT.load(Ordering::SeqCst), Ordering::SeqCst);
+    for e in &CALLERS {
+        e[0].store(0, Ordering::SeqCst);
+    }
     for busy in &REPLY_BUSY {
         busy.store(false, Ordering::SeqCst);
     }
@@ -138,14 +141,62 @@ fn answer_saved(k: &mut Kernel, i: Word, status: Word, word: Word) {
     REPLY_BUSY[i as usize].store(false, Ordering::SeqCst);
 }
 
+/// Clients' calls to servers, for the supervisor thread to release when a server ends (so
+/// that a server waiting on it answers the main thread, which may be waiting on that one):
+/// each the client's TCB (a slot of the root's; 0: a free entry), the server's supervisor
+/// badge and the client's slots to it. The main thread fills them when the system starts
+/// and empties a client's before its TCB is deleted.
+const MAX_CALLERS: usize = 64;
+const CALLER_SLOTS: usize = 4;
+static CALLERS: [[AtomicU64; 2 + CALLER_SLOTS]; MAX_CALLERS] =
+    [const { [const { AtomicU64::new(0) }; 2 + CALLER_SLOTS] }; MAX_CALLERS];
+
+/// Records that the client with TCB `tcb` calls the server behind `server` through `slots`
+/// (main thread); false when the table is full.
+pub(super) fn watch_calls(tcb: Word, server: Word, slots: &[Word]) -> bool {
+    let free = CALLERS.iter().find(|e| e[0].load(Ordering::SeqCst) == 0);
+    let Some(e) = free.filter(|_| tcb != 0 && slots.len() <= CALLER_SLOTS) else { return false };
+    for (cell, slot) in e[2..].iter().zip(slots.iter().chain(core::iter::repeat(&0))) {
+        cell.store(*slot, Ordering::SeqCst);
+    }
+    e[1].store(server, Ordering::SeqCst);
+    e[0].store(tcb, Ordering::SeqCst);
+    true
+}
+
+/// Forgets every call of the client with TCB `tcb` (main thread, before deleting it).
+pub(super) fn forget_calls(tcb: Word) {
+    for e in CALLERS.iter().filter(|e| e[0].load(Ordering::SeqCst) == tcb) {
+        e[0].store(0, Ordering::SeqCst);
+    }
+}
+
+/// Makes every client call waiting on the server behind `server` return `ServerGone`
+/// (supervisor thread, when that server ended).
+fn release_callers(ipc: &mut sel4::IpcBuffer, server: Word) {
+    for e in CALLERS.iter().filter(|e| e[1].load(Ordering::SeqCst) == server) {
+        let tcb = e[0].load(Ordering::SeqCst);
+        let slots: [Word; CALLER_SLOTS] = core::array::from_fn(|i| e[2 + i].load(Ordering::SeqCst));
+        if tcb != 0 {
+            fail_call(ipc, sel4::Cap::from_bits(tcb), Some(&slots));
+        }
+    }
+}
+
 /// The supervisor thread's priority: below the main thread's 255, above every component's.
 pub(super) const WATCHER_PRIORITY: u8 = 254;
 
-/// Makes the main thread's pending `seL4_Call` return `ServerGone`, as a reply would
-/// (called while it is blocked in it: the supervisor thread runs only then).
-fn release_main(ipc: &mut sel4::IpcBuffer) {
-    let tcb = sel4::init::TCB;
+/// Makes the pending `seL4_Call` of thread `tcb` return `ServerGone`, as a reply would: the
+/// main thread's (called while it is blocked in it: the supervisor thread runs only then),
+/// or a client's, if it is calling through one of `slots`.
+fn fail_call(ipc: &mut sel4::IpcBuffer, tcb: sel4::Cap<sel4::Tcb>, slots: Option<&[Word]>) {
     let words = sel4::UserContext::WORDS as Word;
+    if let Some(slots) = slots {
+        let calling = ipc.tcb_read_registers(tcb, false, 0, words).is_ok_and(|r| r.rdi != 0 && slots.contains(&r.rdi));
+        if !calling {
+            return;
+        }
+    }
     if ipc.tcb_suspend(tcb).is_err() {
         return;
     }
@@ -190,8 +241,9 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
             e[0] = ENDED;
             e[3..8].copy_from_slice(&ended(&r, ipc).to_words());
             put(&e);
+            release_callers(ipc, r.badge);
             if CALLING.load(Ordering::SeqCst) == r.badge {
-                release_main(ipc);
+                fail_call(ipc, sel4::init::TCB, None);
             }
         }
         sel4::syscall::signal(events);

@@ -51,6 +51,7 @@ const TESTS: &[(&str, Test)] = &[
     ("RESSPACE0001", system::the_root_registers_spaces),
     ("GIVE0001", system::a_resource_is_given_to_another_pd),
     ("EXTRACT0001", system::a_server_faulting_during_an_extraction_does_not_hang_the_root),
+    ("EXTRACT0002", system::a_server_waiting_on_a_faulting_one_does_not_hang_the_root),
     ("CLEANUP0005", system::cleanup_follows_a_space_mapped_onto_another_pds),
     ("PROCESS0001", system::bad_images_are_refused),
 ];

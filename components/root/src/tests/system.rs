@@ -205,6 +205,29 @@ pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
     crash(c, "recursive-pd", [("victim", gone), ("relay", gone), ("downstream", gone)])
 }
 
+/// A server waiting on another that faults (EXTRACT0002): the pusher's call makes the relay
+/// call crashy, which yields a while and faults; meanwhile the quitter asks for a snapshot,
+/// and the root waits on crashy (released when it faults), then calls the relay, which
+/// could not answer while its own call to crashy waited. When crashy ends, the supervisor
+/// thread releases every call waiting on it (the relay's) with `ServerGone`, so the relay
+/// answers the root; the snapshot completes, the pusher gets an error, and crashy's end is
+/// cleaned up as planned.
+pub fn a_server_waiting_on_a_faulting_one_does_not_hang_the_root(c: &mut Ctx) -> Result<(), String> {
+    let system = subsystem(&["crashy", "relay", "pusher", "quitter"], "direct-space")?;
+    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let failures = running.failures();
+    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    ensure!(end("pusher") == Some(Ended::Exited(0)), "pusher: {:?}", end("pusher"));
+    ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?}", end("quitter"));
+    ensure!(failures == 0, "{failures} cleanup(s) unlike the plan, or extractions failed");
+    match end("crashy") {
+        Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => Ok(()),
+        other => Err(alloc::format!("crashy: {other:?}, expected its VM fault")),
+    }
+}
+
 /// A space mapped onto another PD's (CLEANUP0005), once per preset: the block device gives
 /// its BLOCK space and a block (the root's resource-space server's) to the file system,
 /// which maps its FILE space onto it and a file onto the block; then the block device ends.
