@@ -658,36 +658,11 @@ impl Process {
 
     /// If the process is waiting in a `seL4_Call` through one of `slots` (queued at the
     /// server or waiting for its reply), makes that call return `status` as its reply label
-    /// and nothing else, and lets it run on. Returns whether it was waiting there.
-    ///
-    /// The saved registers tell: a thread that entered the kernel by `syscall` has its cap
-    /// in rdi and FaultIP on the 2-byte `syscall` instruction (seL4 5.0's x86_64 entry).
-    /// Suspending cancels the IPC (out of the endpoint queue, or its reply cap deleted);
-    /// the registers are then written as the kernel would write a reply (rsi the message
-    /// info, rdi the badge) with rip past the instruction, and the thread resumed.
+    /// and nothing else, and lets it run on ([`crate::thread::release_call`]). Returns
+    /// whether it was waiting there.
     pub fn release_call(&self, k: &mut Kernel, slots: &[Word], status: Word) -> Result<bool, KernelError> {
-        let tcb = self.tcb.cap;
-        let sel = |op| move |e| KernelError::Sel4(op, e);
-        let regs =
-            k.ipc.tcb_read_registers(tcb, false, 0, UserContext::WORDS as Word).map_err(sel("tcb_read_registers"))?;
-        if !slots.contains(&regs.rdi) {
-            return Ok(false);
-        }
-        k.ipc.tcb_suspend(tcb).map_err(sel("tcb_suspend"))?;
-        self.fail_call(k, status)?;
-        Ok(true)
-    }
-
-    /// Makes the `seL4_Call` the (suspended) process is in return `status`, and resumes it.
-    fn fail_call(&self, k: &mut Kernel, status: Word) -> Result<(), KernelError> {
-        let tcb = self.tcb.cap;
-        let sel = |op| move |e| KernelError::Sel4(op, e);
-        let words = UserContext::WORDS as Word;
-        let mut regs = k.ipc.tcb_read_registers(tcb, false, 0, words).map_err(sel("tcb_read_registers"))?;
-        regs.rip += 2;
-        regs.rsi = sel4::MessageInfo::new(status, 0, 0, 0).0;
-        regs.rdi = 0;
-        k.ipc.tcb_write_registers(tcb, true, 0, words, &regs).map_err(sel("tcb_write_registers"))
+        crate::thread::release_call(k.ipc, self.tcb.cap, Some(slots), status)
+            .map_err(|e| KernelError::Sel4("releasing a call", e))
     }
 
     /// Puts a copy of `src` (a cap in the root's CSpace) with Write+Grant and `badge` in

@@ -21,6 +21,37 @@ use sel4_rt::start::EXIT_LABEL;
 /// A thread's entry point: its argument, its IPC buffer, and the supervisor cap to exit through.
 pub type Entry = extern "C" fn(arg: Word, ipc: &'static mut IpcBuffer, supervisor: sel4::Cap<Endpoint>) -> !;
 
+/// If thread `tcb` is waiting in a `seL4_Call` through one of `slots` (any call, for
+/// `None`: the caller knows it is), makes that call return `status` as its reply label and
+/// nothing else, and lets the thread run on. Returns whether it was waiting there.
+///
+/// The saved registers tell: a thread that entered the kernel by `syscall` has its cap in
+/// rdi and FaultIP on the 2-byte `syscall` instruction (seL4 5.0's x86_64 entry).
+/// Suspending cancels the IPC (out of the endpoint queue, or its reply cap deleted); the
+/// registers are then written as the kernel would write a reply (rsi the message info, rdi
+/// the badge) with rip past the instruction, and the thread resumed.
+pub fn release_call(
+    ipc: &mut IpcBuffer,
+    tcb: sel4::Cap<Tcb>,
+    slots: Option<&[Word]>,
+    status: Word,
+) -> Result<bool, sel4::Error> {
+    let words = UserContext::WORDS as Word;
+    if let Some(slots) = slots {
+        let regs = ipc.tcb_read_registers(tcb, false, 0, words)?;
+        if regs.rdi == 0 || !slots.contains(&regs.rdi) {
+            return Ok(false);
+        }
+    }
+    ipc.tcb_suspend(tcb)?;
+    let mut regs = ipc.tcb_read_registers(tcb, false, 0, words)?;
+    regs.rip += 2;
+    regs.rsi = sel4::MessageInfo::new(status, 0, 0, 0).0;
+    regs.rdi = 0;
+    ipc.tcb_write_registers(tcb, true, 0, words, &regs)?;
+    Ok(true)
+}
+
 /// Receives the next exit or fault on the supervisor endpoint `ep`: the badge and how.
 pub fn receive_ended(ep: Word, ipc: &IpcBuffer) -> (Word, Ended) {
     let r = sel4::syscall::recv(ep);

@@ -95,7 +95,7 @@ impl Running {
         ends.push((entry.0.clone(), how, entry.2));
         if let Some(p) = entry.1.take() {
             // Its TCB's slot may soon hold another object: the supervisor thread forgets it.
-            super::supervise::forget_calls(p.tcb_slot());
+            super::events::forget_calls(p.tcb_slot());
             p.delete(k)?;
         }
         self.release_holds(k, i);

@@ -39,6 +39,7 @@ const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 
 mod cleanup;
 mod cpus;
+mod events;
 mod extraction;
 mod give;
 mod memory;
@@ -118,9 +119,9 @@ pub struct Running {
     /// The size of the last model streamed out, in bytes.
     last_bytes: usize,
     /// The slots the supervisor thread saves callers' reply caps in.
-    reply_slots: [Word; supervise::SAVED_REPLIES],
+    reply_slots: [Word; events::SAVED_REPLIES],
     /// The notification bound to the main thread, and the supervisor thread's cap to it.
-    events: Option<Object<Notification>>,
+    notification: Option<Object<Notification>>,
     event_signal: Word,
     /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
@@ -163,8 +164,8 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         failures: 0,
         models: Vec::new(),
         last_bytes: 0,
-        reply_slots: [0; supervise::SAVED_REPLIES],
-        events: None,
+        reply_slots: [0; events::SAVED_REPLIES],
+        notification: None,
         event_signal: 0,
     };
     // The root's memory server: physical memory is the space its memory objects live in.
@@ -201,23 +202,23 @@ fn start_into(
     let root_ep = k.create::<Endpoint>().map_err(|e| alloc::format!("root endpoint: {e}"))?;
     running.root_ep = Some(root_ep);
     // The supervisor thread's news arrive through a notification bound to this thread.
-    let events = k.create::<Notification>().map_err(|e| alloc::format!("notification: {e}"))?;
-    let signal = k.mint(events.cap, sel4::CapRights::WRITE, supervise::event_badge());
-    running.events = Some(events);
+    let notification = k.create::<Notification>().map_err(|e| alloc::format!("notification: {e}"))?;
+    let signal = k.mint(notification.cap, sel4::CapRights::WRITE, events::EVENT_BADGE);
+    running.notification = Some(notification);
     let signal = signal.map_err(|e| alloc::format!("notification: {e}"))?;
     running.event_signal = signal.bits();
-    if let Some(events) = running.events.as_ref() {
+    if let Some(n) = running.notification.as_ref() {
         k.ipc
-            .tcb_bind_notification(sel4::init::TCB, events.cap.cast())
+            .tcb_bind_notification(sel4::init::TCB, n.cap.cast())
             .map_err(|e| alloc::format!("binding the notification: {e:?}"))?;
     }
-    supervise::reset();
+    events::reset();
     let arg = sup.endpoint().bits() | signal.bits() << 32;
-    let mut replies = [0; supervise::SAVED_REPLIES];
+    let mut replies = [0; events::SAVED_REPLIES];
     for slot in &mut replies {
         *slot = k.slots.alloc().ok_or_else(|| String::from("no slots for the supervisor thread's saved replies"))?;
     }
-    supervise::set_reply_slots(&replies);
+    events::set_reply_slots(&replies);
     running.reply_slots = replies;
     let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, supervise::WATCHER_PRIORITY, 4)
         .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
@@ -317,7 +318,7 @@ fn start_into(
         for s in servers {
             let Some((_, Some(server), _)) = running.processes.get(s as usize) else { continue };
             let slots: Vec<Word> = inst.uses.iter().filter(|u| u.server == s).map(|u| Word::from(u.slot)).collect();
-            if !supervise::watch_calls(client.tcb_slot(), server.badge, &slots) {
+            if !events::watch_calls(client.tcb_slot(), server.badge, &slots) {
                 return Err(alloc::format!("{}: too many connections for the supervisor thread to watch", inst.name));
             }
         }
@@ -481,14 +482,14 @@ impl Running {
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;
         }
-        if let Some(events) = self.events.take() {
+        if let Some(n) = self.notification.take() {
             k.ipc
                 .tcb_unbind_notification(sel4::init::TCB)
                 .map_err(|e| KernelError::Sel4("tcb_unbind_notification", e))?;
             if self.event_signal != 0 {
                 k.delete_cap(core::mem::take(&mut self.event_signal))?;
             }
-            k.destroy(events)?;
+            k.destroy(n)?;
         }
         for slot in core::mem::take(&mut self.reply_slots) {
             if slot != 0 {
