@@ -121,9 +121,10 @@ pub(super) fn answer_saved(k: &mut Kernel, i: Word, status: Word, word: Word) {
 /// that a server waiting on it answers the main thread, which may be waiting on that one):
 /// each the client's TCB (a slot of the root's; 0: a free entry), the server's supervisor
 /// badge and the client's slots to it. The main thread fills them when the system starts
-/// and empties a client's before its TCB is deleted.
-const MAX_CALLERS: usize = 64;
-const CALLER_SLOTS: usize = 4;
+/// and empties a client's before its TCB is deleted. Room for every (client, server) pair of
+/// 16 servers with 16 clients each, and a client's every connection to one server.
+const MAX_CALLERS: usize = 256;
+const CALLER_SLOTS: usize = sel4_rt::start::MAX_USES;
 static CALLERS: [[AtomicU64; 2 + CALLER_SLOTS]; MAX_CALLERS] =
     [const { [const { AtomicU64::new(0) }; 2 + CALLER_SLOTS] }; MAX_CALLERS];
 
