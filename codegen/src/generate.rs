@@ -383,7 +383,7 @@ impl Gen<'_> {
                                 return Err(__status(#rt::Status::NotAllowed));
                             }
                             let (badge, from, to, rights): (u32, u32, u32, u8) = __msg.decode(__ctx.shared).map_err(__wire)?;
-                            let __new_badge = self.book.give(badge, from, to, rights).map_err(__status)?;
+                            let (__new_badge, _) = self.book.give(badge, from, to, rights).map_err(__status)?;
                             __msg.label = 0;
                             __msg.encode(&__new_badge, __ctx.shared).map_err(__wire)?;
                             __msg.caps[0] = Some(__ctx.mint(__new_badge));

@@ -191,16 +191,16 @@ impl Book {
     }
 
     /// Gives the object behind `badge`, which `from` holds, to `to` as well, with the
-    /// rights of both `rights` and the giver's handle: the new handle's badge. Nothing
-    /// changes when `from` does not hold it.
-    pub fn give(&mut self, badge: Badge, from: Badge, to: Badge, rights: u8) -> Result<Badge, Status> {
+    /// rights of both `rights` and the giver's handle: the new handle's badge, and the
+    /// object. Nothing changes when `from` does not hold it.
+    pub fn give(&mut self, badge: Badge, from: Badge, to: Badge, rights: u8) -> Result<(Badge, ObjectId), Status> {
         let index = self.index_of(badge).ok_or(Status::BadHandle)?;
         let (entry, id) = self.handles.get(index).and_then(Option::as_ref).ok_or(Status::BadHandle)?;
         if entry.holder != from {
             return Err(Status::NotHolder);
         }
         let (id, rights) = (*id, entry.rights & rights);
-        self.grant(to, id, rights)
+        self.grant(to, id, rights).map(|given| (given, id))
     }
 
     /// The object behind `badge`, if `holder` holds it and it is a `type_name`.

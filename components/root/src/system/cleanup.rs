@@ -26,8 +26,7 @@ type Ends = Vec<(String, Ended, bool)>;
 impl Running {
     /// The slots of instance `c`'s connections to instance `s`.
     fn slots_to(&self, c: usize, s: usize) -> Vec<Word> {
-        let uses = self.system.instances.get(c).map(|i| i.uses.as_slice()).unwrap_or_default();
-        uses.iter().filter(|u| u.server as usize == s).map(|u| Word::from(u.slot)).collect()
+        self.uses_to(c, s).map(|u| Word::from(u.slot)).collect()
     }
 
     /// Server `s` is going: every live process waiting in a call to it gets `ServerGone`;

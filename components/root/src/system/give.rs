@@ -58,13 +58,11 @@ impl Running {
             return Err(Status::NotAllowed);
         }
         // The recipient must be able to use it: a connection of its own to the server.
-        let badges_to = |c: usize| -> alloc::vec::Vec<u32> {
-            self.system.instances[c].uses.iter().filter(|u| u.server as usize == s).map(|u| u.badge).collect()
-        };
-        let recipient = *badges_to(to).first().ok_or(Status::NotAllowed)?;
+        let recipient = self.uses_to(to, s).map(|u| u.badge).next().ok_or(Status::NotAllowed)?;
         // It is held through one of the giver's connections to the server.
         let mut refused = Status::NotHolder;
-        for from in badges_to(giver) {
+        let froms: alloc::vec::Vec<u32> = self.uses_to(giver, s).map(|u| u.badge).collect();
+        for from in froms {
             match self.ask_give(k, s, req.badge, from, recipient, req.rights) {
                 Ok(slot) => {
                     let placed = self.processes[to].1.as_mut().map(|p| p.place_given(k, slot, false));
@@ -104,9 +102,8 @@ impl Running {
         let recipient = *conn(to).first().ok_or(Status::NotAllowed)?;
         let given =
             conn(giver).into_iter().find_map(|from| self.space_book.give(req.badge, from, recipient, req.rights).ok());
-        let badge = given.ok_or(Status::NotHolder)?;
-        let object = self.space_book.handles().find(|(b, ..)| *b == badge).map(|(_, _, id, _)| id);
-        let object = object.and_then(|id| self.space_book.object(id));
+        let (badge, object) = given.ok_or(Status::NotHolder)?;
+        let object = self.space_book.object(object);
         let node =
             object.and_then(|o| self.space_state.node_of(o.class == cellulos_runtime::server::Class::Space, o.key));
         let (Some(node), Some(ep)) = (node, self.root_ep.as_ref().map(|e| e.cap)) else {

@@ -317,7 +317,7 @@ fn start_into(
         servers.dedup();
         for s in servers {
             let Some((_, Some(server), _)) = running.processes.get(s as usize) else { continue };
-            let slots: Vec<Word> = inst.uses.iter().filter(|u| u.server == s).map(|u| Word::from(u.slot)).collect();
+            let slots: Vec<Word> = running.uses_to(c, s as usize).map(|u| Word::from(u.slot)).collect();
             if !events::watch_calls(client.tcb_slot(), server.badge, &slots) {
                 return Err(alloc::format!("{}: too many connections for the supervisor thread to watch", inst.name));
             }
@@ -467,6 +467,12 @@ fn share_buffers(
 }
 
 impl Running {
+    /// Instance `c`'s connections to instance `s` (the composition's).
+    fn uses_to(&self, c: usize, s: usize) -> impl Iterator<Item = &cellulos_system::Used> + '_ {
+        let uses = self.system.instances.get(c).map(|i| i.uses.as_slice()).unwrap_or_default();
+        uses.iter().filter(move |u| u.server as usize == s)
+    }
+
     /// How many extractions and cleanups failed (a cleanup that left the model unlike its
     /// plan, or could not be planned).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]

@@ -121,34 +121,35 @@ pub const ROOT_SERVER_ID: Word = 0;
 pub const ROOT_SERVER_ID_U32: u32 = 0;
 
 impl Running {
-    /// Whether a call with this badge is for the root's servers.
-    pub(super) fn is_root_call(&self, badge: Word) -> bool {
-        self.root_clients.iter().any(|c| Word::from(c.badge) == badge)
-            || badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE)
+    /// Whether a call with this badge is for the root's servers: through a connection (the
+    /// client, looked up once for the call) or a handle's cap (`Some(None)`).
+    pub(super) fn root_call(&self, badge: Word) -> Option<Option<RootClient>> {
+        match self.root_clients.iter().find(|c| Word::from(c.badge) == badge) {
+            Some(c) => Some(Some(*c)),
+            None => (badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE)).then_some(None),
+        }
     }
 
-    /// Serves one call `r` to the root's servers and replies.
+    /// Serves one call `r` to the root's servers, from `client` (`None`: through a handle's
+    /// cap), and replies.
     pub(super) fn serve_root_call(
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
         sup: &mut Supervisor,
         r: &sel4::syscall::Received,
+        client: Option<RootClient>,
     ) -> Result<(), KernelError> {
         let reply =
             |label: Word, len: Word, mrs: [Word; 4]| sel4::syscall::reply(MessageInfo::new(label, 0, 0, len), mrs);
         let (label, len) = (r.info.label(), r.info.length());
-        if r.badge >= Word::from(cellulos::runtime::limits::FIRST_HANDLE_BADGE) {
+        let Some(client) = client else {
             // A handle's cap: only "whose object is this?" may be asked through it.
             if label == Word::from(cellulos::runtime::limits::IDENTIFY) && len == 0 && r.info.extra_caps() == 0 {
                 reply(0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
             } else {
                 reply(Status::NotAllowed as Word, 0, [0; 4]);
             }
-            return Ok(());
-        }
-        let Some(client) = self.root_clients.iter().find(|c| Word::from(c.badge) == r.badge).copied() else {
-            reply(Status::NotAllowed as Word, 0, [0; 4]);
             return Ok(());
         };
         // The request, read before any invocation reuses the IPC buffer.

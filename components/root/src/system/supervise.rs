@@ -91,8 +91,9 @@ enum Event {
     Extract(Word, Word),
     /// A PD (its badge) gives a resource to another (answered through saved reply `i`).
     Give(Word, Word, Option<super::give::Request>),
-    /// A call to the root's own servers (answered by [`Running::serve_root_call`]).
-    Call(sel4::syscall::Received),
+    /// A call to the root's own servers, through a connection (its client) or a handle's
+    /// cap (answered by [`Running::serve_root_call`]).
+    Call(sel4::syscall::Received, Option<super::serve::RootClient>),
 }
 
 /// Answers the pending event with `status`.
@@ -132,8 +133,8 @@ impl Running {
                 answer(Status::ServerGone as Word);
                 continue;
             }
-            if self.is_root_call(r.badge) {
-                return Event::Call(r);
+            if let Some(client) = self.root_call(r.badge) {
+                return Event::Call(r, client);
             }
             answer(Status::NotAllowed as Word);
         }
@@ -162,8 +163,8 @@ impl Running {
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, how) = match self.next_event(k) {
                 Event::Ended(badge, how) => (badge, how),
-                Event::Call(r) => {
-                    self.serve_root_call(k, vs, sup, &r)?;
+                Event::Call(r, client) => {
+                    self.serve_root_call(k, vs, sup, &r, client)?;
                     continue;
                 }
                 Event::Give(badge, i, req) => {
