@@ -12,6 +12,7 @@
 extern crate alloc;
 
 mod error;
+mod ids;
 
 use alloc::collections::BTreeMap;
 use alloc::format;
@@ -127,14 +128,15 @@ impl Keeper {
         let mut space = |m: &mut Model, ty: &str| -> Result<Space, ModelError> {
             let number = next_space;
             next_space += 1;
-            let node = m.add_node(Node::space(format!("{ty}_SPACE_{number:x}"), ty))?;
+            let node = m.add_node(Node::space(ids::hex(&[ty, "_SPACE"], &[number]), ty))?;
             hold(m, root, node, Perms::READ | Perms::WRITE)?;
             Ok(Space { node, number, next: 1 })
         };
         let mo = space(&mut model, "MO")?;
         let vcpus = space(&mut model, "VCPU")?;
         let pcpus = space(&mut model, "PCPU")?;
-        let pcpu = model.add_node(Node::resource(format!("PCPU_{:x}_0", pcpus.number), "PCPU").with("core", 0u64))?;
+        let pcpu =
+            model.add_node(Node::resource(ids::hex(&["PCPU"], &[pcpus.number, 0]), "PCPU").with("core", 0u64))?;
         edge(&mut model, EdgeKind::Subset, pcpu, pcpus.node)?;
         hold(&mut model, root, pcpu, Perms::READ | Perms::WRITE)?;
         edge(&mut model, EdgeKind::Map, vcpus.node, pcpus.node)?;
@@ -164,7 +166,7 @@ impl Keeper {
     fn new_space(&mut self, ty: &str) -> Result<Space, ModelError> {
         let number = self.next_space;
         self.next_space += 1;
-        let node = self.model.add_node(Node::space(format!("{ty}_SPACE_{number:x}"), ty))?;
+        let node = self.model.add_node(Node::space(ids::hex(&[ty, "_SPACE"], &[number]), ty))?;
         Ok(Space { node, number, next: 1 })
     }
 
@@ -196,7 +198,7 @@ impl Keeper {
 
     fn add_runnable(&mut self, name: &str, ads: Space, ads_owner: Option<PdId>) -> Result<PdId, KeeperError> {
         let id = PdId(u32::try_from(self.pds.len()).map_err(|_| ModelError::TooLarge)?);
-        let node = self.model.add_node(Node::pd(format!("PD_{}", id.0), name))?;
+        let node = self.model.add_node(Node::pd(ids::pd(id.0), name))?;
         let root = self.pd(ROOT)?.node;
         hold(&mut self.model, root, node, Perms::TERMINATE)?;
         hold(&mut self.model, node, ads.node, Perms::READ | Perms::WRITE)?;
@@ -219,7 +221,7 @@ impl Keeper {
         }
         let v = self.vcpus.next;
         self.vcpus.next += 1;
-        let vcpu = self.model.add_node(Node::resource(format!("VCPU_{:x}_{v:x}", self.vcpus.number), "VCPU"))?;
+        let vcpu = self.model.add_node(Node::resource(ids::hex(&["VCPU"], &[self.vcpus.number, v]), "VCPU"))?;
         edge(&mut self.model, EdgeKind::Subset, vcpu, self.vcpus.node)?;
         hold(&mut self.model, node, vcpu, Perms::READ | Perms::WRITE)?;
         edge(&mut self.model, EdgeKind::Map, vcpu, self.pcpu)?;
@@ -262,7 +264,7 @@ impl Keeper {
         let o = self.pd_mut(owner)?;
         let n = o.ads.next;
         o.ads.next += 1;
-        let vmr = Node::resource(format!("VMR_{number:x}_{n:x}"), "VMR")
+        let vmr = Node::resource(ids::hex(&["VMR"], &[number, n]), "VMR")
             .with("addr", r.va)
             .with("kind", r.kind)
             .with("pages", r.pages)
@@ -270,11 +272,11 @@ impl Keeper {
         let vmr = self.model.add_node(vmr)?;
         edge(&mut self.model, EdgeKind::Subset, vmr, ads)?;
         // Every PD of this address space holds it.
-        let o = self.pd(owner)?;
-        let sharers = o.sharers.iter().filter_map(|t| self.pds.get(t.0 as usize)?.as_ref().map(|p| p.node));
-        let holders: Vec<NodeIdx> = core::iter::once(o.node).chain(sharers).collect();
-        for h in holders {
-            hold(&mut self.model, h, vmr, r.perms)?;
+        let Keeper { model, pds, .. } = self;
+        let o = pds.get(owner.0 as usize).and_then(Option::as_ref).ok_or(KeeperError::NoPd(owner.0))?;
+        let sharers = o.sharers.iter().filter_map(|t| pds.get(t.0 as usize)?.as_ref().map(|p| p.node));
+        for h in core::iter::once(o.node).chain(sharers) {
+            hold(model, h, vmr, r.perms)?;
         }
         Ok(vmr)
     }
@@ -282,7 +284,7 @@ impl Keeper {
     fn add_mo(&mut self, pages: u64, paddr: u64) -> Result<NodeIdx, KeeperError> {
         let n = self.mo.next;
         self.mo.next += 1;
-        let mo = Node::resource(format!("MO_{:x}_{n:x}", self.mo.number), "MO")
+        let mo = Node::resource(ids::hex(&["MO"], &[self.mo.number, n]), "MO")
             .with("paddr", paddr)
             .with("pages", pages)
             .with("size_bits", 12u64);
@@ -345,7 +347,7 @@ impl Keeper {
         let space = self.space_mut(ads)?;
         let (number, n) = (space.number, space.next);
         space.next += 1;
-        let vmr = Node::resource(format!("VMR_{number:x}_{n:x}"), "VMR")
+        let vmr = Node::resource(ids::hex(&["VMR"], &[number, n]), "VMR")
             .with("addr", region.va)
             .with("kind", region.kind)
             .with("pages", region.pages)
@@ -390,7 +392,7 @@ impl Keeper {
         let h = self.pd(holder)?.node;
         let v = self.vcpus.next;
         self.vcpus.next += 1;
-        let vcpu = self.model.add_node(Node::resource(format!("VCPU_{:x}_{v:x}", self.vcpus.number), "VCPU"))?;
+        let vcpu = self.model.add_node(Node::resource(ids::hex(&["VCPU"], &[self.vcpus.number, v]), "VCPU"))?;
         edge(&mut self.model, EdgeKind::Subset, vcpu, self.vcpus.node)?;
         hold(&mut self.model, h, vcpu, Perms::READ | Perms::WRITE)?;
         Ok(vcpu)
@@ -453,8 +455,7 @@ impl Keeper {
         let s = self.space_mut(space)?;
         let (number, n) = (s.number, s.next);
         s.next += 1;
-        let node =
-            Node::resource(format!("{resource_type}_{number:x}_{n:x}"), resource_type).with("local_id", local_id);
+        let node = Node::resource(ids::hex(&[resource_type], &[number, n]), resource_type).with("local_id", local_id);
         let node = self.model.add_node(node)?;
         edge(&mut self.model, EdgeKind::Subset, node, space)?;
         hold(&mut self.model, h, node, Perms::READ | Perms::WRITE)?;

@@ -39,15 +39,15 @@ fn conventional(ty: &str, extra: &str) -> Option<Attrs> {
             if kind.is_empty() || kind.contains(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
                 return None;
             }
-            attrs.insert("addr".into(), Value::Int(hex(addr)?));
-            attrs.insert("kind".into(), Value::Text(kind));
-            attrs.insert("pages".into(), Value::Int(dec(pages)?));
-            attrs.insert("size_bits".into(), Value::Int(dec(bits)?));
+            attrs.insert("addr", Value::Int(hex(addr)?));
+            attrs.insert("kind", Value::Text(kind));
+            attrs.insert("pages", Value::Int(dec(pages)?));
+            attrs.insert("size_bits", Value::Int(dec(bits)?));
         }
         ("MO", [paddr, pages, bits]) => {
-            attrs.insert("paddr".into(), Value::Int(hex(paddr)?));
-            attrs.insert("pages".into(), Value::Int(dec(pages)?));
-            attrs.insert("size_bits".into(), Value::Int(dec(bits)?));
+            attrs.insert("paddr", Value::Int(hex(paddr)?));
+            attrs.insert("pages", Value::Int(dec(pages)?));
+            attrs.insert("size_bits", Value::Int(dec(bits)?));
         }
         _ => return None,
     }
@@ -85,7 +85,7 @@ pub fn parse(ty: &str, extra: &str) -> Result<(Attrs, Option<String>), String> {
         return Ok((attrs, None));
     }
     let mut attrs = Attrs::new();
-    attrs.insert("extra".into(), Value::Text(extra.into()));
+    attrs.insert("extra", Value::Text(extra.into()));
     Ok((attrs, None))
 }
 
@@ -117,7 +117,7 @@ pub fn format(node: &Node) -> String {
             Value::Int(i) => Json::from(*i),
             Value::Text(s) => Json::String(s.clone()),
         };
-        map.insert(k.clone(), v);
+        map.insert(k.to_string(), v);
     }
     Json::Object(map).to_string()
 }

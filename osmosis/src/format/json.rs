@@ -187,7 +187,7 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
                     Value::Int(i) => ValueIo::Int(*i),
                     Value::Text(s) => ValueIo::Text(s.clone()),
                 };
-                (k.as_str(), v)
+                (k, v)
             })
             .collect();
         let node = NodeOut { id: &n.id, kind: n.kind.name(), ty: &n.ty, name: &n.name, attrs };

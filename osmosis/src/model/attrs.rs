@@ -1,5 +1,6 @@
 //! Node attributes: small typed key/value data such as a region's address, kind and pages.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
@@ -63,14 +64,20 @@ impl From<String> for Value {
 /// A sorted vector rather than a `BTreeMap`: nodes carry a handful of attributes, and a
 /// B-tree leaf costs some 600 bytes however few it holds, which dominated the memory of
 /// a million-edge model. An empty map allocates nothing.
+///
+/// Keys are usually the program's own words (`addr`, `pages`): a borrowed key costs no
+/// allocation, which the root task, naming nodes on every request it serves, notices.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Attrs {
-    entries: Vec<(String, Value)>,
+    entries: Vec<(Key, Value)>,
 }
 
-type Entry<'a> = (&'a String, &'a Value);
+/// An attribute key: the program's own word, or text read from a file.
+pub type Key = Cow<'static, str>;
+
+type Entry<'a> = (&'a str, &'a Value);
 /// The iterator over an [`Attrs`], in key order.
-pub type Iter<'a> = core::iter::Map<core::slice::Iter<'a, (String, Value)>, fn(&'a (String, Value)) -> Entry<'a>>;
+pub type Iter<'a> = core::iter::Map<core::slice::Iter<'a, (Key, Value)>, fn(&'a (Key, Value)) -> Entry<'a>>;
 
 impl Attrs {
     /// No attributes.
@@ -89,7 +96,7 @@ impl Attrs {
     }
 
     fn position(&self, key: &str) -> Result<usize, usize> {
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries.binary_search_by(|(k, _)| k.as_ref().cmp(key))
     }
 
     /// The value of `key`.
@@ -98,7 +105,8 @@ impl Attrs {
     }
 
     /// Sets `key`, returning its previous value.
-    pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
+    pub fn insert(&mut self, key: impl Into<Key>, value: Value) -> Option<Value> {
+        let key = key.into();
         match self.position(&key) {
             Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -114,13 +122,13 @@ impl Attrs {
     }
 
     /// The keys, in order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> + '_ {
-        self.entries.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.entries.iter().map(|(k, _)| k.as_ref())
     }
 
     /// Key/value pairs, in key order.
     pub fn iter(&self) -> Iter<'_> {
-        self.entries.iter().map(|(k, v)| (k, v))
+        self.entries.iter().map(|(k, v)| (k.as_ref(), v))
     }
 }
 
@@ -155,7 +163,9 @@ impl core::ops::Index<&str> for Attrs {
 /// Attribute keys are identifiers (`[A-Za-z_][A-Za-z0-9_]*`), so that they can become
 /// JSON keys, Neo4j property names and Cypher map keys without quoting.
 pub fn is_valid_key(key: &str) -> bool {
-    let mut chars = key.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+    // Bytes, not chars: an identifier is ASCII, and any byte of a longer UTF-8 character
+    // is not.
+    let mut bytes = key.bytes();
+    matches!(bytes.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }

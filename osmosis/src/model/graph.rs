@@ -9,6 +9,7 @@ use alloc::string::ToString;
 use alloc::vec::Vec;
 use core::hash::BuildHasher;
 use hashbrown::{DefaultHashBuilder, HashTable};
+use smallvec::SmallVec;
 
 use super::{is_valid_key, Edge, EdgeIdx, EdgeKind, ModelError, Node, NodeIdx, NodeKind, Perms};
 use super::{TypeTable, Value};
@@ -32,8 +33,11 @@ pub struct Model {
     pub types: TypeTable,
 }
 
-/// One adjacency list per edge kind, in [`EdgeKind::ALL`] order.
-type Lists = [Vec<EdgeIdx>; 4];
+/// One adjacency list per edge kind, in [`EdgeKind::ALL`] order. Most nodes have a few
+/// edges of a kind (a region: one SUBSET, one MAP, a holder or two): up to four live inside
+/// the list, in the room a `Vec` takes anyway, so adding a node's first edges allocates
+/// nothing.
+type Lists = [SmallVec<[EdgeIdx; 4]>; 4];
 
 const fn slot(kind: EdgeKind) -> usize {
     match kind {
@@ -87,15 +91,18 @@ impl Model {
             _ => {}
         }
         if let Some(key) = node.attrs.keys().find(|k| !is_valid_key(k)) {
-            return Err(ModelError::BadAttrKey(key.clone()));
-        }
-        if self.find(&node.id).is_some() {
-            return Err(ModelError::DuplicateId(node.id));
+            return Err(ModelError::BadAttrKey(key.to_string()));
         }
         let idx = NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::TooLarge)?);
+        // One hash of the id finds a duplicate or the place of the new one.
         let Model { index, nodes, hasher, .. } = self;
         let id_of = |i: &NodeIdx| nodes[i.0 as usize].as_ref().map_or("", |n| n.id.as_str());
-        index.insert_unique(hasher.hash_one(node.id.as_str()), idx, |i| hasher.hash_one(id_of(i)));
+        match index.entry(hasher.hash_one(node.id.as_str()), |i| id_of(i) == node.id, |i| hasher.hash_one(id_of(i))) {
+            hashbrown::hash_table::Entry::Occupied(_) => return Err(ModelError::DuplicateId(node.id)),
+            hashbrown::hash_table::Entry::Vacant(place) => {
+                place.insert(idx);
+            }
+        }
         self.nodes.push(Some(node));
         self.out.push(Lists::default());
         self.inc.push(Lists::default());

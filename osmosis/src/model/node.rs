@@ -77,8 +77,8 @@ impl Node {
     }
 
     /// Adds an attribute (builder style).
-    pub fn with(mut self, key: &str, value: impl Into<super::Value>) -> Node {
-        self.attrs.insert(key.into(), value.into());
+    pub fn with(mut self, key: impl Into<super::attrs::Key>, value: impl Into<super::Value>) -> Node {
+        self.attrs.insert(key, value.into());
         self
     }
 
