@@ -3,7 +3,8 @@
 //! giver sees the count move (one object, two holders) and asks for a snapshot of the
 //! model. Before, it tries what the root must refuse: a recipient that does not exist,
 //! itself, one with no connection to the counter, a handle it does not hold, and a slot
-//! that holds no gift. Exit code: how many checks failed.
+//! that holds no gift; after, it gives until the taker has no slot left, which the root
+//! refuses. Exit code: how many checks failed.
 #![no_std]
 #![no_main]
 
@@ -58,5 +59,16 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(taker.bump_given(slot)? == 7, "the taker bumps the tally it was given");
     t.check(counter.bump(&tally)? == 8, "one tally: the giver sees the taker's bump");
     t.check(c.extract_model().is_ok(), "a snapshot with the gift");
+    // Gifts until the taker has no slot left for one: the one refused leaves no hold behind
+    // (the root counts the taker's holds in a second snapshot).
+    let mut more = 0;
+    let last = loop {
+        match c.give(&tally, "taker", ALL) {
+            Ok(_) if more < 64 => more += 1,
+            other => break other,
+        }
+    };
+    t.check(refused(last) == Status::NoHandles as Word, "a gift with no slot left for it is refused");
+    t.check(c.extract_model().is_ok(), "a snapshot with every slot of the taker's given");
     Ok(t.failed)
 }

@@ -31,9 +31,11 @@ pub const SLOT_SUPERVISOR: Word = 1;
 pub const SLOT_ENDPOINT: Word = 2;
 /// Child slot of a cap to its own CNode.
 pub const SLOT_CNODE: Word = 3;
-/// Child slots from here on are the root's (supervisor caps of threads it makes in the
-/// process); the component allocates below.
-const ROOT_SLOTS: Word = (1 << CNODE_RADIX) - 32;
+/// How many child slots are the root's (supervisor caps of threads it makes in the process,
+/// handles given to it), at the top of its CSpace; the component allocates below.
+pub const ROOT_RANGE: Word = 32;
+/// The first of the root's child slots.
+const ROOT_SLOTS: Word = (1 << CNODE_RADIX) - ROOT_RANGE;
 /// Child slot of its first connection (what compose allocates from).
 pub const SLOT_FIRST_USE: Word = cellulos_system::FIRST_USE_SLOT as Word;
 /// The IPC buffer, right after the start page.
@@ -612,6 +614,37 @@ impl Process {
         place(k, at).map_err(|e| KernelError::Sel4("placing a given cap", e))?;
         self.given_slots.push(at);
         Ok(at)
+    }
+
+    /// Keeps a slot of the root's range in this process's CSpace for a gift that is yet to
+    /// come (its server has not granted it yet): a placeholder, an endpoint cap with no
+    /// rights, fills it until [`Process::fill_given`] or [`Process::clear_given`]. A gift
+    /// then always has somewhere to go once its server has granted it.
+    pub fn reserve_given(&mut self, k: &mut Kernel, endpoint: sel4::Cap<sel4::Endpoint>) -> Result<Word, KernelError> {
+        let placeholder = k.mint(endpoint, CapRights::NONE, 0)?;
+        match self.place_given(k, placeholder.bits(), false) {
+            Ok(at) => {
+                k.slots.free(placeholder.bits());
+                Ok(at)
+            }
+            Err(e) => {
+                let _ = k.delete_cap(placeholder.bits());
+                Err(e)
+            }
+        }
+    }
+
+    /// Moves the capability in the root's `slot` into given slot `at`, which
+    /// [`Process::reserve_given`] kept.
+    pub fn fill_given(&mut self, k: &mut Kernel, at: Word, slot: Word) -> Result<(), KernelError> {
+        self.clear_given(k, at)?;
+        let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
+        k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64).map_err(|e| KernelError::Sel4("placing a given cap", e))
+    }
+
+    /// Empties given slot `at` (its gift did not come; it may take another).
+    pub fn clear_given(&mut self, k: &mut Kernel, at: Word) -> Result<(), KernelError> {
+        k.ipc.cnode_delete(self.cnode.cap, at, CNODE_RADIX).map_err(|e| KernelError::Sel4("cnode_delete (given)", e))
     }
 
     /// Whether `slot` is one a handle given to this process went to.

@@ -59,20 +59,23 @@ impl Running {
         }
         // The recipient must be able to use it: a connection of its own to the server.
         let recipient = self.uses_to(to, s).map(|u| u.badge).next().ok_or(Status::NotAllowed)?;
+        // Where it will go, kept before the server grants anything: a gift with nowhere to
+        // go would leave the server's new hold behind.
+        let ep = self.root_ep.as_ref().map(|e| e.cap).ok_or(Status::NoHandles)?;
+        let at = self.live_process(to)?.reserve_given(k, ep).map_err(|_| Status::NoHandles)?;
         // It is held through one of the giver's connections to the server.
         let mut refused = Status::NotHolder;
         let froms: alloc::vec::Vec<u32> = self.uses_to(giver, s).map(|u| u.badge).collect();
         for from in froms {
             match self.ask_give(k, s, req.badge, from, recipient, req.rights) {
                 Ok(slot) => {
-                    let placed = self.processes[to].1.as_mut().map(|p| p.place_given(k, slot, false));
-                    return match placed {
+                    return match self.live_process(to)?.fill_given(k, at, slot) {
                         // The cap moved out: the root's slot is free again.
-                        Some(Ok(at)) => {
+                        Ok(()) => {
                             k.slots.free(slot);
                             Ok(at)
                         }
-                        _ => {
+                        Err(_) => {
                             let _ = k.delete_cap(slot);
                             Err(Status::NoHandles)
                         }
@@ -82,7 +85,13 @@ impl Running {
                 Err(other) => refused = other,
             }
         }
+        let _ = self.live_process(to)?.clear_given(k, at);
         Err(refused)
+    }
+
+    /// Instance `i`'s process, if it lives.
+    fn live_process(&mut self, i: usize) -> Result<&mut crate::process::Process, Status> {
+        self.processes.get_mut(i).and_then(|(_, p, _)| p.as_mut()).ok_or(Status::NotAllowed)
     }
 
     /// Gives a space or resource of the root's resource-space server (the root's own

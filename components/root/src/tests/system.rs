@@ -411,19 +411,27 @@ pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
 /// bumps it through its own counter connection. In the giver's snapshot both hold the one
 /// tally (HOLD edges from both PDs to a single TALLY, recorded by the counter's generated
 /// code), the taker holds no other, and the model passes the checker; the refusals are the
-/// giver's own checks (its exit code).
+/// giver's own checks (its exit code). Its second snapshot, after it gave until the taker
+/// had no slot left, shows a hold for each of the taker's slots and none for the refused.
 pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
     let models = boot_client(c, &["counter", "giver", "taker"], "giver")?;
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
-    let tallies = |name: &str| -> Result<Vec<osmosis::NodeIdx>, String> {
+    let tallies = |m: &osmosis::Model, name: &str| -> Result<Vec<osmosis::NodeIdx>, String> {
         let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i).ok_or("no such PD")?;
         Ok(m.out_edges_of(pd, EdgeKind::Hold).map(|(_, e)| e.to).filter(|t| m.node(*t).ty == "TALLY").collect())
     };
-    let (giver, taker) = (tallies("giver")?, tallies("taker")?);
+    let (giver, taker) = (tallies(m, "giver")?, tallies(m, "taker")?);
     ensure!(giver.len() == 1, "the giver holds {} tallies, expected 1", giver.len());
     ensure!(taker == giver, "the taker holds {:?}, not the giver's tally {:?}", taker, giver);
+    // Then gifts until the taker had no slot left: one hold for each slot of the root's
+    // range in its CSpace, none for the gift refused.
+    let m = models.get(1).ok_or("no second snapshot")?;
+    let taker = tallies(m, "taker")?;
+    let slots = crate::process::ROOT_RANGE as usize;
+    ensure!(taker.len() == slots, "the taker holds {} handles, expected one for each of its {slots} slots", taker.len());
+    ensure!(taker.iter().all(|t| giver.contains(t)), "the taker holds other tallies: {taker:?}");
     Ok(())
 }
 
