@@ -88,14 +88,9 @@ const THREAD_VA: Word = 0x3_0000_0000;
 
 /// A thread PD in process `p`: TCB, 4 stack pages and an IPC buffer (what the PD server's
 /// `create` + `configure_thread` do), not started.
-fn raw_create_thread(
-    k: &mut Kernel,
-    vs: &mut VSpace,
-    sup: &mut Supervisor,
-    p: &mut Process,
-) -> Result<u64, KernelError> {
+fn raw_create_thread(k: &mut Kernel, sup: &mut Supervisor, p: &mut Process) -> Result<u64, KernelError> {
     let t0 = rdtsc();
-    let thread = p.spawn_thread(k, vs, sup, 0x40_0000, 0, 4, 1, THREAD_VA)?;
+    let thread = p.spawn_thread(k, sup, 0x40_0000, 0, 4, 1, THREAD_VA)?;
     let t = rdtsc() - t0;
     p.delete_thread(k, thread)?;
     Ok(t)
@@ -172,7 +167,7 @@ pub fn run(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, image: &[u8]) 
     report("raw_create_cpu", measure(|| raw_create_cpu(k)).map_err(e)?, None);
     let parent = Spec { start: false, ..spec(image) };
     let mut p = Process::spawn(k, vs, sup, &parent).map_err(|_| String::from("spawning the threads' process"))?;
-    let threads = measure(|| raw_create_thread(k, vs, sup, &mut p));
+    let threads = measure(|| raw_create_thread(k, sup, &mut p));
     p.delete(k).map_err(e)?;
     report("raw_create_pd", threads.map_err(e)?, None);
     report("spawn_raw", measure(|| spawn(k, vs, sup, image, None)).map_err(e)?, None);

@@ -95,7 +95,7 @@ impl Kernel {
         Self {
             ipc,
             untyped: UntypedAllocator::new(
-                boot.untypeds().filter(|(_, d)| d.is_device == 0).map(|(cap, d)| (cap, d.size_bits)),
+                boot.untypeds().filter(|(_, d)| d.is_device == 0).map(|(cap, d)| (cap, d.size_bits, d.paddr)),
             ),
             slots: SlotAllocator::new(empty.start, empty.end),
         }
@@ -115,6 +115,12 @@ impl Kernel {
             return Err(KernelError::Sel4("untyped_retype", e));
         }
         Ok(Object { cap: Cap::from_bits(slot), block })
+    }
+
+    /// The physical address of an object (a frame's, for the model), from the untyped
+    /// block it was made of.
+    pub fn paddr<T: CapType>(&self, o: &Object<T>) -> Word {
+        self.untyped.paddr(o.block)
     }
 
     /// A new CNode of 2^`radix` slots.

@@ -179,8 +179,8 @@ impl Thread {
     /// Its IPC buffer page and its stack, as (address, pages, kind, physical address of the
     /// first frame) regions for the model.
     pub fn regions(&self, k: &mut Kernel) -> [(Word, u64, &'static str, Word); 2] {
-        let mut at =
-            |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.ipc.page_get_address(f.cap).unwrap_or(0)));
+        let at =
+            |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.paddr(f)));
         let ((ipc, ipc_paddr), (stack, stack_paddr)) = (at(0), at(1));
         [(ipc, 1, "IPC_BUF", ipc_paddr), (stack, self.frames.len().saturating_sub(1) as u64, "STACK", stack_paddr)]
     }
@@ -205,8 +205,10 @@ pub fn copy_frame(
     filled.and(unmapped)
 }
 
-/// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it.
-fn fill(
+/// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it. A frame
+/// that is to start zeroed needs none of this: the kernel zeroes every frame it makes
+/// (`frames_start_zeroed` tests it), and a visit of the scratch window costs page tables.
+pub(crate) fn fill(
     k: &mut Kernel,
     root_vs: &mut VSpace,
     frame: sel4::Cap<Page>,
@@ -278,16 +280,21 @@ impl Process {
         }
     }
 
+    /// Maps a new frame at `va`, filled by `f` (`None`: left as the kernel made it, zeroed).
     fn map_new(
         &mut self,
         k: &mut Kernel,
         root_vs: &mut VSpace,
         va: Word,
         rights: CapRights,
-        f: impl FnOnce(&mut [u8; 4096]),
+        f: Option<impl FnOnce(&mut [u8; 4096])>,
     ) -> Result<(), KernelError> {
         let frame = k.create::<Page>()?;
-        let filled = fill(k, root_vs, frame.cap, f).and_then(|()| self.vspace.map(k, frame.cap, va, rights));
+        let filled = match f {
+            Some(f) => fill(k, root_vs, frame.cap, f),
+            None => Ok(()),
+        };
+        let filled = filled.and_then(|()| self.vspace.map(k, frame.cap, va, rights));
         match filled {
             Ok(()) => {
                 self.frames.push((frame, va));
@@ -302,8 +309,7 @@ impl Process {
 
     /// Records the frames mapped from `va` on as one region.
     fn record(&mut self, k: &mut Kernel, va: Word, pages: u64, kind: &'static str, write: bool) {
-        let first = self.frames.iter().find(|(_, at)| *at == va).map(|(f, _)| f.cap);
-        let paddr = first.and_then(|f| k.ipc.page_get_address(f).ok()).unwrap_or(0);
+        let paddr = self.frames.iter().find(|(_, at)| *at == va).map_or(0, |(f, _)| k.paddr(f));
         self.regions.push(Region { va, pages, kind, write, paddr });
     }
 
@@ -348,11 +354,13 @@ impl Process {
         let mut runs = Vec::new();
         for (va, (write, copies)) in pages {
             let rights = if write { CapRights::READ_WRITE } else { CapRights::READ };
-            self.map_new(k, root_vs, va, rights, |dst| {
+            // A page of bss alone starts zeroed.
+            let copy = (!copies.is_empty()).then_some(|dst: &mut [u8; 4096]| {
                 for (from, to, at) in copies {
                     dst[from..to].copy_from_slice(&spec.image[at..at + (to - from)]);
                 }
-            })?;
+            });
+            self.map_new(k, root_vs, va, rights, copy)?;
             run = match run {
                 Some((start, n, w)) if w == write && start + n * 4096 == va => Some((start, n + 1, w)),
                 other => {
@@ -429,29 +437,29 @@ impl Process {
             };
         }
         // 3. Start page, IPC buffer, stack.
-        self.map_new(k, root_vs, START_INFO_VA, CapRights::READ, |page| {
+        self.map_new(k, root_vs, START_INFO_VA, CapRights::READ, Some(|page: &mut [u8; 4096]| {
             let bytes = core::mem::size_of::<StartInfo>();
             // SAFETY: StartInfo is plain repr(C) data of integers and byte arrays, smaller
             // than a page; viewing it as bytes reads nothing uninitialised (no padding:
             // every field is 8-byte sized or a 32-byte array).
             let src = unsafe { core::slice::from_raw_parts((&info as *const StartInfo).cast::<u8>(), bytes) };
             page[..bytes].copy_from_slice(src);
-        })?;
+        }))?;
         self.record(k, START_INFO_VA, 1, "START_INFO", false);
-        self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, |_| {})?;
+        self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
         self.record(k, IPC_BUFFER_VA, 1, "IPC_BUF", true);
         if spec.stack_pages == 0 || spec.stack_pages > MAX_STACK_PAGES {
             return Err(ProcessError::Description("stack pages out of range 1..=256"));
         }
         for i in (1..=spec.stack_pages as Word).rev() {
-            self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, |_| {})?;
+            self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
         }
         self.record(k, STACK_TOP - spec.stack_pages as Word * 4096, spec.stack_pages as u64, "STACK", true);
         if spec.heap_pages > MAX_HEAP_PAGES {
             return Err(ProcessError::Description("heap pages over 4096"));
         }
         for i in 0..spec.heap_pages as Word {
-            self.map_new(k, root_vs, HEAP_VA + i * 4096, CapRights::READ_WRITE, |_| {})?;
+            self.map_new(k, root_vs, HEAP_VA + i * 4096, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
         }
         if spec.heap_pages > 0 {
             self.record(k, HEAP_VA, spec.heap_pages as u64, "HEAP", true);
@@ -494,7 +502,6 @@ impl Process {
     pub fn spawn_thread(
         &mut self,
         k: &mut Kernel,
-        root_vs: &mut VSpace,
         sup: &mut Supervisor,
         entry: Word,
         arg: Word,
@@ -504,7 +511,7 @@ impl Process {
     ) -> Result<Thread, KernelError> {
         let slot = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
         let mut t = Thread { badge: sup.next_badge(), tcb: k.create::<Tcb>()?, frames: Vec::new(), slot };
-        match self.build_thread(k, root_vs, sup, &mut t, (entry, arg), stack_pages, priority, va) {
+        match self.build_thread(k, sup, &mut t, (entry, arg), stack_pages, priority, va) {
             Ok(()) => {
                 self.thread_slots.push(slot);
                 Ok(t)
@@ -520,7 +527,6 @@ impl Process {
     fn build_thread(
         &mut self,
         k: &mut Kernel,
-        root_vs: &mut VSpace,
         sup: &Supervisor,
         t: &mut Thread,
         (entry, arg): (Word, Word),
@@ -537,8 +543,8 @@ impl Process {
         let mut vas = alloc::vec![va];
         vas.extend((0..stack_pages as Word).map(|n| stack_bottom + n * 4096));
         for at in vas {
+            // Zeroed by the kernel: nothing to write.
             let frame = k.create::<Page>()?;
-            fill(k, root_vs, frame.cap, |_| {})?;
             if let Err(e) = self.vspace.map(k, frame.cap, at, CapRights::READ_WRITE) {
                 k.destroy(frame)?;
                 return Err(e);
@@ -604,16 +610,15 @@ impl Process {
             true => k.ipc.cnode_copy(cnode, at, depth, init::CNODE, slot, 64, CapRights::WRITE_GRANT),
             false => k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64),
         };
-        // First a slot given before whose handle is gone (the kernel refuses a full one).
-        for &at in &self.given_slots {
-            if place(k, at).is_ok() {
-                return Ok(at);
-            }
+        // First a slot never used; then one given before whose handle is gone, which only
+        // the kernel knows: it refuses a full one (and a debug kernel says so on the console,
+        // slowly, which is why never-used slots go first).
+        if let Some(at) = self.free_root_slot() {
+            place(k, at).map_err(|e| KernelError::Sel4("placing a given cap", e))?;
+            self.given_slots.push(at);
+            return Ok(at);
         }
-        let at = self.free_root_slot().ok_or(KernelError::OutOfSlots)?;
-        place(k, at).map_err(|e| KernelError::Sel4("placing a given cap", e))?;
-        self.given_slots.push(at);
-        Ok(at)
+        self.given_slots.iter().copied().find(|at| place(k, *at).is_ok()).ok_or(KernelError::OutOfSlots)
     }
 
     /// Keeps a slot of the root's range in this process's CSpace for a gift that is yet to

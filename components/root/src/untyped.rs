@@ -33,6 +33,8 @@ enum State {
 struct Block {
     cap: Word,
     bits: u8,
+    /// Physical address of its first byte (an object made of the whole block starts there).
+    paddr: Word,
     parent: Option<BlockId>,
     buddy: Option<BlockId>,
     state: State,
@@ -51,8 +53,8 @@ const MIN_BITS: u8 = size_bits::MIN_UNTYPED as u8;
 const MAX_BITS: u8 = 48;
 
 impl UntypedAllocator {
-    /// The non-device untyped caps the kernel handed over: `(cap, size_bits)`.
-    pub fn new(untypeds: impl Iterator<Item = (Word, u8)>) -> Self {
+    /// The non-device untyped caps the kernel handed over: `(cap, size_bits, paddr)`.
+    pub fn new(untypeds: impl Iterator<Item = (Word, u8, Word)>) -> Self {
         let mut this = Self {
             blocks: Vec::new(),
             free: (0..=MAX_BITS).map(|_| BTreeSet::new()).collect(),
@@ -60,9 +62,9 @@ impl UntypedAllocator {
             free_bytes: 0,
             total_bytes: 0,
         };
-        for (cap, bits) in untypeds {
+        for (cap, bits, paddr) in untypeds {
             if (MIN_BITS..=MAX_BITS).contains(&bits) {
-                let id = this.new_block(Block { cap, bits, parent: None, buddy: None, state: State::Free });
+                let id = this.new_block(Block { cap, bits, paddr, parent: None, buddy: None, state: State::Free });
                 this.free[usize::from(bits)].insert(id);
                 this.free_bytes += 1 << bits;
                 this.total_bytes += 1 << bits;
@@ -97,6 +99,12 @@ impl UntypedAllocator {
     /// The biggest free block, as a power of two.
     pub fn largest_free(&self) -> Option<u8> {
         (MIN_BITS..=MAX_BITS).rev().find(|b| !self.free[usize::from(*b)].is_empty())
+    }
+
+    /// The physical address of a block: of the object made of it, without asking the
+    /// kernel (a retype into an empty untyped starts at its beginning).
+    pub fn paddr(&self, id: BlockId) -> Word {
+        self.blocks[id as usize].paddr
     }
 
     /// The untyped cap of a block.
@@ -144,7 +152,7 @@ impl UntypedAllocator {
         slots: &mut SlotAllocator,
         id: BlockId,
     ) -> Result<(BlockId, BlockId), KernelError> {
-        let (cap, bits) = (self.blocks[id as usize].cap, self.blocks[id as usize].bits);
+        let (cap, bits, paddr) = (self.blocks[id as usize].cap, self.blocks[id as usize].bits, self.blocks[id as usize].paddr);
         let half = Word::from(bits - 1);
         let mut halves = [0; 2];
         for (i, h) in halves.iter_mut().enumerate() {
@@ -161,11 +169,19 @@ impl UntypedAllocator {
             }
             *h = slot;
         }
-        let low =
-            self.new_block(Block { cap: halves[0], bits: bits - 1, parent: Some(id), buddy: None, state: State::Free });
+        // The two retypes took the halves in order.
+        let low = self.new_block(Block {
+            cap: halves[0],
+            bits: bits - 1,
+            paddr,
+            parent: Some(id),
+            buddy: None,
+            state: State::Free,
+        });
         let high = self.new_block(Block {
             cap: halves[1],
             bits: bits - 1,
+            paddr: paddr + (1 << (bits - 1)),
             parent: Some(id),
             buddy: Some(low),
             state: State::Free,

@@ -371,7 +371,7 @@ impl MemoryServer for MemoryCtx<'_> {
                 }
             }
         }
-        let paddr = frames.first().and_then(|f| self.k.ipc.page_get_address(f.cap).ok()).unwrap_or(0);
+        let paddr = frames.first().map_or(0, |f| self.k.paddr(f));
         let node = match self.keeper.allocate(self.pds[i], u64::from(pages), paddr) {
             Ok(n) => n,
             Err(_) => {

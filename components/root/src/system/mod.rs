@@ -357,12 +357,15 @@ fn new_buffer(
     name: &str,
 ) -> Result<(Vec<sel4::Cap<Page>>, cellulos_keeper::MoId), String> {
     let mut frames = Vec::new();
-    for _ in 0..SHARED_PAGES {
+    let mut paddr = 0;
+    for n in 0..SHARED_PAGES {
         let f = k.create::<Page>().map_err(|e| alloc::format!("{name}: {e}"))?;
+        if n == 0 {
+            paddr = k.paddr(&f);
+        }
         frames.push(f.cap);
         running.buffers.push(f);
     }
-    let paddr = frames.first().and_then(|f| k.ipc.page_get_address(*f).ok()).unwrap_or(0);
     let mo = running.keeper.add_shared_mo(SHARED_PAGES, paddr).map_err(|e| alloc::format!("{name}: model: {e}"))?;
     Ok((frames, mo))
 }

@@ -255,7 +255,7 @@ impl PdServer for PdCtx<'_> {
             .collect();
         let window = (0..MAX_THREADS).map(|w| THREAD_WINDOWS + w * THREAD_WINDOW).find(|va| !in_use.contains(va));
         let va = window.ok_or(PdError::NoMemory)?;
-        let (k, vs, sup) = (&mut *self.k, &mut *self.vs, &mut *self.sup);
+        let (k, sup) = (&mut *self.k, &mut *self.sup);
         let process = match of {
             Parent::Instance(inst) => self.processes.get_mut(inst).and_then(|(_, p, _)| p.as_mut()),
             Parent::Made(key) => match self.st.entries.get_mut(key).and_then(Option::as_mut) {
@@ -266,7 +266,7 @@ impl PdServer for PdCtx<'_> {
         .ok_or(PdError::NotConfigured)?;
         let (entry, arg) = (config.entry, config.arg);
         let thread = process
-            .spawn_thread(k, vs, sup, entry, arg, config.stack_pages as usize, config.priority, va)
+            .spawn_thread(k, sup, entry, arg, config.stack_pages as usize, config.priority, va)
             .map_err(|_| PdError::NoMemory)?;
         let regions = thread.regions(k);
         let model = self.keeper.add_thread(parent_pd, &name).map_err(|_| PdError::NoMemory);
@@ -342,7 +342,7 @@ impl PdServer for PdCtx<'_> {
                     break;
                 }
             }
-            let paddr = frames.first().and_then(|f| k.ipc.page_get_address(f.cap).ok()).unwrap_or(0);
+            let paddr = frames.first().map_or(0, |f| k.paddr(f));
             let mo = match frames.len() as u64 == pages {
                 true => self.keeper.allocate(model, pages, paddr).ok(),
                 false => None,

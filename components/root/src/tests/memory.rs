@@ -23,12 +23,59 @@ pub fn untyped_objects(c: &mut Ctx) -> Result<(), String> {
     c.k.ipc.tcb_set_priority(tcb.cap, 10).map_err(err)?;
     let paddr = c.k.ipc.page_get_address(page.cap).map_err(err)?;
     ensure!(paddr % 4096 == 0 && paddr != 0, "page physical address {paddr:#x}");
+    ensure!(c.k.paddr(&page) == paddr, "the root says the page is at {:#x}, the kernel {paddr:#x}", c.k.paddr(&page));
+    // So for every frame, blocks split off others (the model's MOs name these addresses).
+    let frames: Vec<Object<Page>> = (0..64).map(|_| c.k.create::<Page>()).collect::<Result<_, _>>().map_err(err)?;
+    for f in &frames {
+        let kernel = c.k.ipc.page_get_address(f.cap).map_err(err)?;
+        ensure!(c.k.paddr(f) == kernel, "the root says a frame is at {:#x}, the kernel {kernel:#x}", c.k.paddr(f));
+    }
+    for f in frames {
+        c.k.destroy(f).map_err(err)?;
+    }
     // (An endpoint cannot be asked: invoking it is a message send.)
     ensure!(c.k.ipc.tcb_set_priority(page.cap.cast(), 10).is_err(), "a frame accepted a TCB invocation");
     c.k.destroy(ep).map_err(err)?;
     c.k.destroy(ntfn).map_err(err)?;
     c.k.destroy(tcb).map_err(err)?;
     c.k.destroy(page).map_err(err)?;
+    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
+    Ok(())
+}
+
+/// A frame the kernel makes reads zero, even where a frame written before lived (its block
+/// used again): the root maps fresh stack, heap and IPC-buffer frames without writing them.
+pub fn frames_start_zeroed(c: &mut Ctx) -> Result<(), String> {
+    let before = c.k.usage();
+    let dirty = c.k.create::<Page>().map_err(err)?;
+    let paddr = c.k.ipc.page_get_address(dirty.cap).map_err(err)?;
+    crate::process::fill(&mut c.k, &mut c.vspace, dirty.cap, |page| page.fill(0xa5)).map_err(err)?;
+    let mut read = 0xa5u8;
+    crate::process::fill(&mut c.k, &mut c.vspace, dirty.cap, |page| read = page[4095]).map_err(err)?;
+    ensure!(read == 0xa5, "a written frame reads {read:#x}");
+    c.k.destroy(dirty).map_err(err)?;
+    // New frames until one is where the written one was (the allocator takes free blocks
+    // lowest first).
+    let mut others = Vec::new();
+    let fresh = loop {
+        let f = c.k.create::<Page>().map_err(err)?;
+        if c.k.ipc.page_get_address(f.cap).map_err(err)? == paddr {
+            break Some(f);
+        }
+        others.push(f);
+        if others.len() == 1024 {
+            break None;
+        }
+    };
+    for f in others {
+        c.k.destroy(f).map_err(err)?;
+    }
+    let fresh = fresh.ok_or("no new frame where the written one was, in 1024")?;
+    let mut nonzero = usize::MAX;
+    crate::process::fill(&mut c.k, &mut c.vspace, fresh.cap, |page| nonzero = page.iter().filter(|b| **b != 0).count())
+        .map_err(err)?;
+    ensure!(nonzero == 0, "a new frame has {nonzero} bytes not zero");
+    c.k.destroy(fresh).map_err(err)?;
     ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
     Ok(())
 }

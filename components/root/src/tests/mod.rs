@@ -32,6 +32,7 @@ const TESTS: &[(&str, Test)] = &[
     ("UNTYPED0001", memory::untyped_objects),
     ("CSPACE0001", memory::slots),
     ("VSPACE0001", memory::map_and_touch),
+    ("VSPACE0002", memory::frames_start_zeroed),
     ("ALLOC0001", memory::allocator_coalesces),
     ("THREAD0001", threads::second_thread),
     ("IPC0001", ipc::endpoint_round_trip),
