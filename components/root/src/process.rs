@@ -179,8 +179,7 @@ impl Thread {
     /// Its IPC buffer page and its stack, as (address, pages, kind, physical address of the
     /// first frame) regions for the model.
     pub fn regions(&self, k: &mut Kernel) -> [(Word, u64, &'static str, Word); 2] {
-        let at =
-            |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.paddr(f)));
+        let at = |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.paddr(f)));
         let ((ipc, ipc_paddr), (stack, stack_paddr)) = (at(0), at(1));
         [(ipc, 1, "IPC_BUF", ipc_paddr), (stack, self.frames.len().saturating_sub(1) as u64, "STACK", stack_paddr)]
     }
@@ -437,14 +436,20 @@ impl Process {
             };
         }
         // 3. Start page, IPC buffer, stack.
-        self.map_new(k, root_vs, START_INFO_VA, CapRights::READ, Some(|page: &mut [u8; 4096]| {
-            let bytes = core::mem::size_of::<StartInfo>();
-            // SAFETY: StartInfo is plain repr(C) data of integers and byte arrays, smaller
-            // than a page; viewing it as bytes reads nothing uninitialised (no padding:
-            // every field is 8-byte sized or a 32-byte array).
-            let src = unsafe { core::slice::from_raw_parts((&info as *const StartInfo).cast::<u8>(), bytes) };
-            page[..bytes].copy_from_slice(src);
-        }))?;
+        self.map_new(
+            k,
+            root_vs,
+            START_INFO_VA,
+            CapRights::READ,
+            Some(|page: &mut [u8; 4096]| {
+                let bytes = core::mem::size_of::<StartInfo>();
+                // SAFETY: StartInfo is plain repr(C) data of integers and byte arrays, smaller
+                // than a page; viewing it as bytes reads nothing uninitialised (no padding:
+                // every field is 8-byte sized or a 32-byte array).
+                let src = unsafe { core::slice::from_raw_parts((&info as *const StartInfo).cast::<u8>(), bytes) };
+                page[..bytes].copy_from_slice(src);
+            }),
+        )?;
         self.record(k, START_INFO_VA, 1, "START_INFO", false);
         self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
         self.record(k, IPC_BUFFER_VA, 1, "IPC_BUF", true);
@@ -644,7 +649,9 @@ impl Process {
     pub fn fill_given(&mut self, k: &mut Kernel, at: Word, slot: Word) -> Result<(), KernelError> {
         self.clear_given(k, at)?;
         let (cnode, depth) = (self.cnode.cap, CNODE_RADIX);
-        k.ipc.cnode_move(cnode, at, depth, init::CNODE, slot, 64).map_err(|e| KernelError::Sel4("placing a given cap", e))
+        k.ipc
+            .cnode_move(cnode, at, depth, init::CNODE, slot, 64)
+            .map_err(|e| KernelError::Sel4("placing a given cap", e))
     }
 
     /// Empties given slot `at` (its gift did not come; it may take another).

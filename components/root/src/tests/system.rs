@@ -430,7 +430,11 @@ pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
     let m = models.get(1).ok_or("no second snapshot")?;
     let taker = tallies(m, "taker")?;
     let slots = crate::process::ROOT_RANGE as usize;
-    ensure!(taker.len() == slots, "the taker holds {} handles, expected one for each of its {slots} slots", taker.len());
+    ensure!(
+        taker.len() == slots,
+        "the taker holds {} handles, expected one for each of its {slots} slots",
+        taker.len()
+    );
     ensure!(taker.iter().all(|t| giver.contains(t)), "the taker holds other tallies: {taker:?}");
     Ok(())
 }
