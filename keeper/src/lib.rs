@@ -587,13 +587,15 @@ impl Keeper {
             return Err(KeeperError::Root);
         }
         let p = self.pds.get_mut(pd.0 as usize).and_then(Option::take).ok_or(KeeperError::NoPd(pd.0))?;
+        // Its own nodes' slots are used again: only the keeper names them (a region of a
+        // thread whose process went first is gone already, and its slot was kept empty).
         for (_, vmr, mo) in &p.regions {
-            self.model.remove_node(*vmr);
+            self.model.remove_node_reusing(*vmr);
             if let Some(mo) = mo {
-                self.model.remove_node(*mo);
+                self.model.remove_node_reusing(*mo);
             }
         }
-        self.model.remove_node(p.vcpu);
+        self.model.remove_node_reusing(p.vcpu);
         if p.ads_owner != pd {
             if let Some(Some(owner)) = self.pds.get_mut(p.ads_owner.0 as usize) {
                 owner.sharers.retain(|t| *t != pd);
@@ -601,15 +603,21 @@ impl Keeper {
         }
         if p.ads_owner == pd {
             self.process_ads.remove(&p.ads.node);
-            // Its address space ends with it, with every region in it (its threads' too).
+            // Its address space ends with it, with every region in it (its threads' too, and
+            // those the memory server reserved: their indices are kept elsewhere, so their
+            // slots stay empty).
             let vmrs: Vec<NodeIdx> =
                 self.model.in_edges_of(p.ads.node, EdgeKind::Subset).map(|(_, e)| e.from).collect();
             for vmr in vmrs {
                 self.model.remove_node(vmr);
             }
-            self.model.remove_node(p.ads.node);
+            // A thread that outlives it still names the address space.
+            match p.sharers.is_empty() {
+                true => self.model.remove_node_reusing(p.ads.node),
+                false => self.model.remove_node(p.ads.node),
+            };
         }
-        self.model.remove_node(p.node);
+        self.model.remove_node_reusing(p.node);
         self.connections.retain(|c| c.client != pd && c.server != pd);
         Ok(())
     }

@@ -90,6 +90,42 @@ fn a_thread_shares_its_process_memory_and_a_process_does_not() {
 }
 
 #[test]
+fn pds_made_and_removed_again_and_again_leave_no_empty_slots_behind() {
+    let (mut k, parent) = process();
+    let cycle = |k: &mut Keeper| {
+        let thread = k.add_thread(parent, "alice.worker").expect("thread");
+        k.add_region(thread, &Region { va: 0x5000_0000, pages: 4, kind: "STACK", perms: Perms::READ }, 0x9000)
+            .expect("thread stack");
+        k.remove_pd(thread).expect("thread removed");
+        let child = k.add_pd("child").expect("process");
+        k.add_region(child, &CODE, 0x20_0000).expect("code");
+        k.remove_pd(child).expect("process removed");
+    };
+    cycle(&mut k);
+    let (bound, nodes) = (k.model().node_bound(), k.model().node_count());
+    for _ in 0..100 {
+        cycle(&mut k);
+    }
+    assert_eq!(k.model().node_bound(), bound, "node slots grew");
+    assert_eq!(k.model().node_count(), nodes);
+    assert_eq!(osmosis::check(k.model()), []);
+    // A process that goes before its thread: the thread's region and the address space it
+    // still names keep their slots empty, so no new node takes an index the thread holds.
+    let child = k.add_pd("child").expect("process");
+    let thread = k.add_thread(child, "child.worker").expect("thread");
+    k.add_region(thread, &Region { va: 0x5000_0000, pages: 4, kind: "STACK", perms: Perms::READ }, 0x9000)
+        .expect("thread stack");
+    let ads = k.ads_of(thread).expect("the thread's address space");
+    k.remove_pd(child).expect("process removed");
+    for _ in 0..10 {
+        k.add_pd("other").expect("another process");
+    }
+    assert!(k.model().get(ads).is_none(), "a new node took the slot of an address space a thread names");
+    k.remove_pd(thread).expect("thread removed");
+    assert_eq!(osmosis::check(k.model()), []);
+}
+
+#[test]
 fn a_shared_buffer_is_one_mo_mapped_by_both() {
     let (mut k, a) = process();
     let b = k.add_pd("counter").expect("b");

@@ -232,7 +232,7 @@ proptest! {
     }
 
     /// Edges and nodes removed and added in any order (removed edges' slots are used
-    /// again): the model is the one built afresh from what is left, every edge is in the
+    /// again, and nodes' removed for reuse): the model is the one built afresh from what is left, every edge is in the
     /// adjacency lists of both its ends and no list names a removed one, and the edge slots
     /// never outnumber the most edges the model had at once.
     #[test]
@@ -240,6 +240,7 @@ proptest! {
         let mut m = valid_model(seed);
         let mut rng = Rng(seed.rotate_left(29) | 1);
         let mut most = m.edge_count();
+        let (bound, mut tombstones) = (m.node_bound(), Vec::new());
         for _ in 0..60 {
             let edges: Vec<(osmosis::EdgeIdx, Edge)> = m.edges().map(|(i, e)| (i, e.clone())).collect();
             if edges.is_empty() {
@@ -252,10 +253,21 @@ proptest! {
             }
             if rng.chance(10) {
                 let nodes: Vec<NodeIdx> = m.nodes().map(|(n, _)| n).collect();
-                m.remove_node(*rng.pick(&nodes));
+                let n = *rng.pick(&nodes);
+                if rng.chance(50) {
+                    // Its slot is free: the next node added takes it, edges none of it.
+                    let node = m.remove_node_reusing(n).expect("a live node");
+                    prop_assert_eq!(m.add_node(node).expect("the same node again"), n);
+                } else {
+                    m.remove_node(n);
+                    tombstones.push(n);
+                }
             }
             most = most.max(m.edge_count());
         }
+        // Nodes removed without reuse keep their slots empty; the others came back in theirs.
+        prop_assert!(tombstones.iter().all(|n| m.get(*n).is_none()));
+        prop_assert_eq!(m.node_bound(), bound);
         let mut fresh = Model::new();
         fresh.types = m.types.clone();
         for n in m.sorted_nodes() {

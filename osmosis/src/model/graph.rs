@@ -29,6 +29,10 @@ pub struct Model {
     /// Slots of removed edges, used again by the next edges added: a model that lives long
     /// and changes (the root task's) does not grow with every edge it ever had.
     free_edges: Vec<EdgeIdx>,
+    /// Slots of nodes removed with [`Model::remove_node_reusing`], used again by the next
+    /// nodes added (a node removed with [`Model::remove_node`] keeps its slot, empty, so an
+    /// index someone kept names nothing rather than a newer node).
+    free_nodes: Vec<NodeIdx>,
     /// Which space type each resource type lives in (used by the checker and cleanup).
     pub types: TypeTable,
 }
@@ -93,7 +97,10 @@ impl Model {
         if let Some(key) = node.attrs.keys().find(|k| !is_valid_key(k)) {
             return Err(ModelError::BadAttrKey(key.to_string()));
         }
-        let idx = NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::TooLarge)?);
+        let idx = match self.free_nodes.last() {
+            Some(idx) => *idx,
+            None => NodeIdx(u32::try_from(self.nodes.len()).map_err(|_| ModelError::TooLarge)?),
+        };
         // One hash of the id finds a duplicate or the place of the new one.
         let Model { index, nodes, hasher, .. } = self;
         let id_of = |i: &NodeIdx| nodes[i.0 as usize].as_ref().map_or("", |n| n.id.as_str());
@@ -103,9 +110,15 @@ impl Model {
                 place.insert(idx);
             }
         }
-        self.nodes.push(Some(node));
-        self.out.push(Lists::default());
-        self.inc.push(Lists::default());
+        if self.free_nodes.last() == Some(&idx) {
+            // A free slot's lists were emptied when its node went.
+            self.free_nodes.pop();
+            self.nodes[idx.0 as usize] = Some(node);
+        } else {
+            self.nodes.push(Some(node));
+            self.out.push(Lists::default());
+            self.inc.push(Lists::default());
+        }
         self.live_nodes += 1;
         Ok(idx)
     }
@@ -159,7 +172,17 @@ impl Model {
         Some(edge)
     }
 
-    /// Removes a node and every edge that touches it; `None` if it was already gone.
+    /// Removes a node like [`Model::remove_node`], and lets the next node added take its
+    /// slot: for a node whose index nobody else keeps (a model that lives long and changes
+    /// does not grow with every such node it ever had).
+    pub fn remove_node_reusing(&mut self, idx: NodeIdx) -> Option<Node> {
+        let node = self.remove_node(idx)?;
+        self.free_nodes.push(idx);
+        Some(node)
+    }
+
+    /// Removes a node and every edge that touches it; `None` if it was already gone. Its
+    /// slot stays empty: an index kept elsewhere goes on naming nothing.
     pub fn remove_node(&mut self, idx: NodeIdx) -> Option<Node> {
         self.get(idx)?;
         let i = idx.0 as usize;
