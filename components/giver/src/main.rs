@@ -52,6 +52,11 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         let (status, _) = c.give_raw(&[server, badge, Word::from(ALL), name[0], name[1], name[2], name[3]]);
         t.check(status != 0, "a handle the giver does not hold is not given");
     }
+    // A request of the wrong length, shorter or longer: refused, whatever its words say.
+    let real = [2, Word::from(FIRST_HANDLE_BADGE), Word::from(ALL), name[0], name[1], name[2], name[3], 0];
+    let bad_handle = Status::BadHandle as Word;
+    t.check(c.give_raw(&real[..3]).0 == bad_handle, "a give request of 3 words is refused");
+    t.check(c.give_raw(&real).0 == bad_handle, "a give request of 8 words is refused");
     let no_gift = taker.bump_given(5);
     t.check(no_gift == Err(CallError::App(RecipientError::NotUsable)), "a slot that holds no gift is not used");
 

@@ -161,8 +161,9 @@ impl Component {
 
     /// [`Component::give`] with the request's words as given (owning server id, handle
     /// badge, rights, the recipient's name in 4 words): for tests that must name what a
-    /// component does not hold. The root's status and slot.
-    pub fn give_raw(&self, words: &[Word; sel4_rt::start::GIVE_WORDS]) -> (Word, Word) {
+    /// component does not hold, or send a request of the wrong length. The root's status
+    /// and slot.
+    pub fn give_raw(&self, words: &[Word]) -> (Word, Word) {
         transport::give_words(self.info.supervisor, words)
     }
 

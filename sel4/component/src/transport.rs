@@ -355,7 +355,7 @@ pub(crate) fn give(supervisor: Word, slot: Word, to: &sel4_rt::start::Name, righ
 }
 
 /// A give request's words to the supervisor: the root's status and slot.
-pub(crate) fn give_words(supervisor: Word, words: &[Word; sel4_rt::start::GIVE_WORDS]) -> (Word, Word) {
+pub(crate) fn give_words(supervisor: Word, words: &[Word]) -> (Word, Word) {
     let info = MessageInfo::new(sel4_rt::start::GIVE_LABEL, 0, 0, words.len() as Word);
     let (reply, mrs) = with_ipc(|ipc| ipc.call(supervisor, info, words));
     (reply.label(), mrs[0])
