@@ -20,6 +20,8 @@ use clock::{ClockClient, ClockError, ClockServer, ClockService, Mode};
 struct Clocks {
     space: ObjectId,
     clocks: Vec<Option<(u64, u64, Mode)>>,
+    /// The keys of spaces a cleanup deleted.
+    deleted: Vec<u64>,
 }
 
 impl ClockServer for Clocks {
@@ -57,6 +59,10 @@ impl ClockServer for Clocks {
         self.clocks[clock.key as usize] = None;
         Ok(())
     }
+    fn space_deleted(&mut self, key: u64) {
+        self.deleted.push(key);
+        self.clocks.clear();
+    }
 }
 
 const ROOT: Badge = 1;
@@ -66,7 +72,7 @@ const BOB: Badge = 11;
 
 fn system() -> (Loopback, Rc<RefCell<ClockService<Clocks>>>, u32) {
     let bus = Loopback::new();
-    let mut service = ClockService::new(Clocks { space: ObjectId(0), clocks: Vec::new() }, ROOT);
+    let mut service = ClockService::new(Clocks { space: ObjectId(0), clocks: Vec::new(), deleted: Vec::new() }, ROOT);
     let (space, _) = service.book.add_space::<clock::spaces::CLOCK>(0, SERVER).expect("space");
     service.server.space = space;
     let service = Rc::new(RefCell::new(service));
@@ -296,6 +302,37 @@ fn the_root_gives_what_one_client_holds_to_another() {
     msg.encode(&ALICE, &mut [0u8; 8]).expect("encode");
     root.call(&mut msg).expect("delivered");
     assert_eq!(bob.read(&bobs).expect("still bob's"), 3);
+}
+
+#[test]
+fn the_root_deletes_a_space_with_its_resources_and_holds() {
+    let (bus, service, endpoint) = system();
+    let mut alice = ClockClient::new(bus.connect(endpoint, ALICE));
+    let clock = alice.create(1, Mode::Monotonic).expect("create");
+    let space = service.borrow().server.space;
+    let delete = |conn: &mut cellulos::runtime::loopback::Connection, id: u32| {
+        let mut msg = cellulos::runtime::Message::new(cellulos::runtime::limits::DELETE_SPACE);
+        msg.encode(&id, &mut [0u8; 8]).expect("encode");
+        conn.call(&mut msg).expect("delivered");
+        msg.label
+    };
+    // Only the root, and only a space.
+    assert_eq!(delete(&mut bus.connect(endpoint, ALICE), space.0), Status::NotAllowed as u32);
+    let mut root = bus.connect(endpoint, ROOT);
+    assert_eq!(delete(&mut root, space.0 + 1), Status::BadHandle as u32, "a clock is no space");
+    assert_eq!(delete(&mut root, 99), Status::BadHandle as u32, "no such object");
+    assert_eq!(alice.read(&clock).expect("nothing changed"), 1);
+    assert_eq!(delete(&mut root, space.0), 0);
+    assert_eq!(service.borrow().server.deleted, [0], "the server hears of it, by key");
+    assert!(service.borrow().book.objects().next().is_none(), "the space and its clock are gone");
+    assert_eq!(service.borrow().book.handles().count(), 0, "every handle to them ended");
+    assert!(alice.read(&clock).is_err(), "a handle to a deleted space's clock still works");
+    // Its exported name leads back to it.
+    let name = format!("CLOCK_SPACE_7_{}", space.0);
+    assert_eq!(cellulos::runtime::Book::exported_space(&name), Some(("7", space)));
+    for bad in ["CLOCK_7_0", "_SPACE_7_0", "CLOCK_SPACE_7_x", "CLOCK_SPACE_0"] {
+        assert_eq!(cellulos::runtime::Book::exported_space(bad), None, "{bad}");
+    }
 }
 
 proptest::proptest! {

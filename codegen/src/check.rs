@@ -14,7 +14,7 @@ pub const MAX_FOREIGN_CAPS: usize = 1;
 /// The largest bound of `String<N>` / `Bytes<N>`.
 pub const MAX_BOUND: u64 = 65535;
 /// Method names the generated code uses itself.
-pub const RESERVED_METHODS: [&str; 2] = ["export_model", "handshake"];
+pub const RESERVED_METHODS: [&str; 3] = ["export_model", "handshake", "space_deleted"];
 /// Suffixes of the types generated per interface.
 pub const GENERATED_SUFFIXES: [&str; 5] = ["Client", "Server", "Request", "Reply", "Error"];
 

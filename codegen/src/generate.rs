@@ -313,6 +313,13 @@ impl Gen<'_> {
             #[allow(missing_docs)]
             pub trait #server {
                 #(#server_methods)*
+
+                /// A space of this server's was deleted by a cleanup plan while the server
+                /// lives on (its key; its resources and every handle to them are gone from
+                /// the book already): forget what it kept for it. Nothing, unless overridden.
+                fn space_deleted(&mut self, key: u64) {
+                    let _ = key;
+                }
             }
 
             /// A server of this interface with its part of the model: decodes requests,
@@ -388,6 +395,19 @@ impl Gen<'_> {
                             __msg.encode(&__new_badge, __ctx.shared).map_err(__wire)?;
                             __msg.caps[0] = Some(__ctx.mint(__new_badge));
                             Ok(())
+                        }
+                        #rt::limits::DELETE_SPACE => {
+                            if __caller != self.root || __msg.cap_count() != 0 {
+                                return Err(__status(#rt::Status::NotAllowed));
+                            }
+                            let id: u32 = __msg.decode(__ctx.shared).map_err(__wire)?;
+                            let (key, ended) = self.book.delete_space(#rt::server::ObjectId(id)).map_err(__status)?;
+                            for badge in ended {
+                                __ctx.revoke(badge);
+                            }
+                            self.server.space_deleted(key);
+                            __msg.label = 0;
+                            __msg.encode(&(), __ctx.shared).map_err(__wire)
                         }
                         #rt::limits::HANDSHAKE => {
                             let id: u64 = __msg.decode(__ctx.shared).map_err(__wire)?;

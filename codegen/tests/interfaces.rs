@@ -15,7 +15,7 @@ fn interface(file: &str) -> Idl {
     load(&path, &format!("idl/{file}")).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const FILES: [&str; 12] = [
+const FILES: [&str; 14] = [
     "memory.idl",
     "cpu.idl",
     "pd.idl",
@@ -29,6 +29,8 @@ const FILES: [&str; 12] = [
     "counter.idl",
     "greeter.idl",
     "recipient.idl",
+    "volume.idl",
+    "dir.idl",
 ];
 
 #[test]

@@ -655,9 +655,17 @@ impl Keeper {
     /// another server's object are resolved through that server's book.
     pub fn extract(&self, servers: &[ServerPart<'_>]) -> Result<Model, KeeperError> {
         let mut fragments = alloc::vec![Fragment { model: self.model.clone(), foreign_maps: Vec::new() }];
+        let part_of = |cap: &Cap| -> bool {
+            let Cap::Endpoint { endpoint, .. } = cap else { return true };
+            servers.iter().any(|s| self.pd(s.pd).is_ok_and(|p| p.server_id == *endpoint))
+        };
         for s in servers {
             let name = s.pd.0.to_string();
-            fragments.push(s.book.export_with(&name, s.types, |badge| self.holder(s.pd, badge))?);
+            let mut fragment = s.book.export_with(&name, s.types, |badge| self.holder(s.pd, badge))?;
+            // A MAP onto an object of a server that is gone ended with it (a space mounted
+            // on a dead server's that the cleanup kept); onto a live one it must resolve.
+            fragment.foreign_maps.retain(|(_, cap)| part_of(cap));
+            fragments.push(fragment);
         }
         let name = |cap: Cap| -> Option<String> {
             let Cap::Endpoint { endpoint, badge } = cap else { return None };

@@ -23,6 +23,11 @@ pub const RELEASE_HOLDER: u32 = MAX_METHOD_ID - 3;
 /// rights given) to another, which then holds it too. The reply: the new handle's badge
 /// and its capability, for the root to place in the recipient's CSpace.
 pub const GIVE: u32 = MAX_METHOD_ID - 4;
+/// Reserved method, for the root only: a cleanup plan deletes a space of this server's (the
+/// argument: its object id, as the exported node's name ends) while the server lives on,
+/// for it was mapped onto a dead PD's. The space, its resources and every handle to them
+/// end; the server's logic learns the space's key (`space_deleted`).
+pub const DELETE_SPACE: u32 = MAX_METHOD_ID - 5;
 /// Message registers passed in CPU registers (MR0-MR3): the fast path.
 pub const REGISTER_WORDS: usize = 4;
 /// `seL4_MsgMaxLength`: message words, registers included.

@@ -222,12 +222,31 @@ impl Book {
     /// space that goes takes its resources with it, and their holders' handles. Returns the
     /// badges of every other handle that ended, whose capabilities must be revoked.
     pub fn release(&mut self, badge: Badge) -> Vec<Badge> {
-        let mut ended = Vec::new();
-        let Some(index) = self.index_of(badge) else { return ended };
-        let Some((_, id)) = self.handles.get_mut(index).and_then(Option::take) else { return ended };
+        let Some(index) = self.index_of(badge) else { return Vec::new() };
+        let Some((_, id)) = self.handles.get_mut(index).and_then(Option::take) else { return Vec::new() };
         if self.handles.iter().flatten().any(|(_, o)| *o == id) {
-            return ended;
+            return Vec::new();
         }
+        self.remove(id)
+    }
+
+    /// Deletes space `id` whoever holds it (a cleanup plan's step, asked by the root): it,
+    /// its resources and every handle to them end. Its key, and the badges of the handles
+    /// that ended, whose capabilities must be revoked.
+    pub fn delete_space(&mut self, id: ObjectId) -> Result<(u64, Vec<Badge>), Status> {
+        match self.object(id) {
+            Some(o) if o.class == Class::Space => {
+                let key = o.key;
+                Ok((key, self.remove(id)))
+            }
+            _ => Err(Status::BadHandle),
+        }
+    }
+
+    /// Removes object `id` with the MAP edges touching it and every handle to it; a space
+    /// takes its resources with it. The badges of the handles that ended.
+    fn remove(&mut self, id: ObjectId) -> Vec<Badge> {
+        let mut ended = Vec::new();
         let mut gone = alloc::vec![id];
         while let Some(object) = gone.pop() {
             self.objects[object.0 as usize] = None;
@@ -371,6 +390,15 @@ impl Book {
             }
         }
         Ok(Fragment { model: m, foreign_maps: foreign })
+    }
+
+    /// The object a space's exported node id names (`<TYPE>_SPACE_<server>_<id>`): the
+    /// server's name and the object, for the root to ask that server to delete it.
+    pub fn exported_space(name: &str) -> Option<(&str, ObjectId)> {
+        let (rest, id) = name.rsplit_once('_')?;
+        let (rest, server) = rest.rsplit_once('_')?;
+        rest.strip_suffix("_SPACE").filter(|ty| !ty.is_empty())?;
+        Some((server, ObjectId(id.parse().ok()?)))
     }
 
     /// The name the export gives the object behind `badge` (to resolve other servers'

@@ -143,16 +143,36 @@ impl Running {
         for j in doomed {
             self.remove(k, vs, j, Ended::Terminated, ends)?;
         }
-        // The spaces the plan deletes that the root keeps (registered with its resource-space
-        // server by a PD that lives on); the others went with their servers.
+        // The spaces the plan deletes whose server lives on: the root's (registered with its
+        // resource-space server) and component servers' (asked to); the others went with
+        // their servers.
         for step in &plan.delete {
             let id = &model.node(step.space).id;
             if self.space_state.delete_by_id(&mut self.keeper, id) {
                 println!("cellulos root: cleanup: deleted {id}, registered by a PD that lives on");
+            } else if self.delete_served_space(k, id) {
+                println!("cellulos root: cleanup: deleted {id}, served by a PD that lives on");
             }
         }
         self.verify(k, model, &plan);
         Ok(())
+    }
+
+    /// Asks the live component server whose exported space `id` names to delete it
+    /// (`DELETE_SPACE`: the space, its resources and their handles end): whether it did.
+    fn delete_served_space(&self, k: &mut Kernel, id: &str) -> bool {
+        use cellulos_runtime::limits::DELETE_SPACE;
+        let Some((server, object)) = cellulos_runtime::server::Book::exported_space(id) else { return false };
+        let Some(s) = server.parse::<u32>().ok().and_then(|n| self.pds.iter().position(|pd| pd.0 == n)) else {
+            return false;
+        };
+        let mut msg = cellulos_runtime::Message::new(DELETE_SPACE);
+        if msg.encode(&object.0, &mut []).is_err() {
+            return false;
+        }
+        let info = sel4::MessageInfo::new(sel4::Word::from(DELETE_SPACE), 0, 0, msg.len as sel4::Word);
+        let (reply, _) = self.call_server(k, s, info, &msg.words[..msg.len]);
+        reply.label() == 0
     }
 
     /// The instance behind a PD node id (`PD_<n>`).

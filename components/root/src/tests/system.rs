@@ -290,6 +290,49 @@ pub fn cleanup_follows_a_space_mapped_onto_another_pds(c: &mut Ctx) -> Result<()
     Ok(())
 }
 
+/// A component server's space mapped onto another component server's (CLEANUP0006): the
+/// directory server mounts a tree on a volume of the volume server (the IDL's `maps return
+/// => on`: its DIR space MAPs onto the VOLUME space), then the volume server faults. Under
+/// recursive-space the plan deletes the tree while the directory server lives on, and the
+/// root asks that server to (`DELETE_SPACE`): the tree leaves the model and the server's
+/// own count (the mounter's exit code, which it reads after its call to the dead server
+/// returned: 0); under direct-space it stays (1); the PD presets terminate the mounter,
+/// which requested volumes from the dead server. Each cleanup is checked against its plan.
+pub fn cleanup_asks_a_live_server_to_delete_its_space(c: &mut Ctx) -> Result<(), String> {
+    use osmosis::{EdgeKind, NodeKind};
+    let presets = [
+        ("direct-space", Some(Ended::Exited(1))),
+        ("recursive-space", Some(Ended::Exited(0))),
+        ("direct-pd", Some(Ended::Terminated)),
+        ("recursive-pd", Some(Ended::Terminated)),
+    ];
+    for (policy, mounter) in presets {
+        let before = c.k.usage();
+        let system = subsystem(&["volumes", "dirs", "mounter"], policy)?;
+        let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
+        let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+        let failures = running.failures();
+        let after = running.extract(&mut c.k, None);
+        let snapshot = running.models.first().cloned();
+        running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+        ensure!(c.k.usage() == before, "{policy}: usage {:?} after, {:?} before", c.k.usage(), before);
+        let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+        ensure!(end("mounter") == mounter, "{policy}: mounter {:?}, expected {mounter:?}", end("mounter"));
+        ensure!(end("dirs").is_none(), "{policy}: the directory server ended: {:?}", end("dirs"));
+        ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
+        let m = snapshot.ok_or("no snapshot")?;
+        ensure!(osmosis::check(&m).is_empty(), "invariants: {:?}", osmosis::check(&m));
+        let space =
+            |m: &osmosis::Model, ty: &str| m.nodes_of(NodeKind::Space).find(|(_, n)| n.ty == ty).map(|(i, _)| i);
+        let (tree, volume) = (space(&m, "DIR").ok_or("no DIR space")?, space(&m, "VOLUME").ok_or("no VOLUME space")?);
+        ensure!(m.out_edges_of(tree, EdgeKind::Map).any(|(_, e)| e.to == volume), "DIR does not MAP VOLUME");
+        let after = after?;
+        // (The tree, held by the mounter alone, went when the mounter did.)
+        ensure!(space(&after, "VOLUME").is_none(), "{policy}: the VOLUME space outlived its server");
+    }
+    Ok(())
+}
+
 /// The root's memory server, driven by the memtest client: it mapped memory and used it
 /// (its own checks), and the two snapshots it asked for around its bad requests are the
 /// same model, which shows the memory it got: its regions in its own address space, each
