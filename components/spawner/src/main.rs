@@ -115,6 +115,10 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     pds.link(&thread, &child)?;
     pds.terminate(child)?;
     t.check(pds.info(&thread).is_err(), "linked: the thread ended with the process");
+    // A second thread, made after the first ended, gets the place the first had in its
+    // address space (the root's test compares their regions' addresses).
+    let again = pds.create(text("worker.again"))?;
+    pds.configure_thread(&again, &me, ThreadConfig { entry, arg: 7, stack_pages: 4, priority: 100 })?;
     t.check(c.extract_model().is_ok(), "a snapshot after both ended");
     println!("spawner: {} check(s) failed", t.failed);
     Ok(t.failed)

@@ -428,6 +428,21 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
         last.nodes_of(NodeKind::Pd).all(|(_, n)| !n.name.starts_with("spawner.")),
         "a PD made at run time outlived its terminate"
     );
+    // A thread made after the first ended took its place: its stack and IPC buffer are
+    // where the first's were (the lowest free window of the address space).
+    let windows = |m: &osmosis::Model, name: &str| -> Result<Vec<u64>, String> {
+        let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i).ok_or("no such thread")?;
+        let mut addrs: Vec<u64> = m
+            .out_edges_of(pd, EdgeKind::Hold)
+            .filter_map(|(_, e)| m.node(e.to).int("addr"))
+            .filter(|a| (0x3_0000_0000..0x4_0000_0000).contains(a))
+            .collect();
+        addrs.sort_unstable();
+        Ok(addrs)
+    };
+    let (first, again) = (windows(m, "spawner.worker")?, windows(last, "worker.again")?);
+    ensure!(first.len() == 2, "the first thread's regions in its window: {first:x?}");
+    ensure!(again == first, "the second thread's regions {again:x?}, not where the first's were {first:x?}");
     Ok(())
 }
 
