@@ -14,7 +14,24 @@ use crate::ensure;
 use crate::thread::Ended;
 
 /// How each instance ended, and every model extracted, in order.
-type Run = (Vec<(String, Ended, bool)>, Vec<osmosis::Model>);
+/// What a run of a system left.
+struct Run {
+    /// How each instance ended (and whether it was a server).
+    ends: Vec<(String, Ended, bool)>,
+    /// The snapshots clients asked for.
+    models: Vec<osmosis::Model>,
+    /// Cleanups that left the model unlike their plans, and extractions that failed.
+    failures: usize,
+    /// The model once every client was done.
+    after: Result<osmosis::Model, String>,
+}
+
+impl Run {
+    /// How instance `name` ended (`None`: it was still running at the end).
+    fn end(&self, name: &str) -> Option<Ended> {
+        self.ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e)
+    }
+}
 
 /// The instances of the embedded system (components/tests.toml) named, alone: each
 /// connection's server index renumbered, badges and slots as compose gave them.
@@ -45,25 +62,27 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let failures = running.failures();
+    let after = running.extract(&mut c.k, None);
     let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    ensure!(c.k.usage() == before, "usage {:?} after, {:?} before", c.k.usage(), before);
-    Ok((ends, models))
+    ensure!(c.k.usage() == before, "{}: usage {:?} after, {:?} before", system.cleanup, c.k.usage(), before);
+    Ok(Run { ends, models, failures, after })
 }
 
 /// Boots the instances named alone, checks that `client` exited 0 (a test client's exit
 /// code counts its failed checks), and returns the models it asked for.
 fn boot_client(c: &mut Ctx, names: &[&str], client: &str) -> Result<Vec<osmosis::Model>, String> {
-    let (ends, models) = boot(c, &subsystem(names, "recursive-pd")?)?;
-    let end = ends.iter().find(|(n, _, _)| n == client).map(|(_, e, _)| *e);
+    let run = boot(c, &subsystem(names, "recursive-pd")?)?;
+    let end = run.end(client);
     ensure!(end == Some(Ended::Exited(0)), "{client}: {end:?} (its exit code counts its failed checks)");
-    Ok(models)
+    Ok(run.models)
 }
 
 /// Starts the embedded system, waits for its client, stops it.
 pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String> {
-    let (ends, _) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
-    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    let run = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
+    let end = |name: &str| run.end(name);
     ensure!(end("probe") == Some(Ended::Exited(0)), "probe: {:?}", end("probe"));
     match end("faulty") {
         Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => {}
@@ -71,7 +90,7 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
     }
     // No capability, no call: the kernel answers an empty slot with an error itself.
     ensure!(end("intruder") == Some(Ended::Exited(0)), "intruder: {:?}", end("intruder"));
-    ensure!(ends.iter().all(|(_, _, server)| !server), "a server ended: {ends:?}");
+    ensure!(run.ends.iter().all(|(_, _, server)| !server), "a server ended: {:?}", run.ends);
     Ok(())
 }
 
@@ -81,7 +100,7 @@ pub fn components_talk_through_generated_stubs(c: &mut Ctx) -> Result<(), String
 /// the counter holds; and its shared buffers are memory it shares with its servers.
 pub fn the_extracted_model_is_what_the_system_holds(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let (_, mut models) = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?;
+    let mut models = boot(c, &subsystem(TRANSPORT, "recursive-pd")?)?.models;
     let m = models.pop().ok_or("no model was extracted")?;
     let violations = osmosis::check(&m);
     ensure!(violations.is_empty(), "invariants: {violations:?}");
@@ -161,12 +180,8 @@ pub fn bad_images_are_refused(c: &mut Ctx) -> Result<(), String> {
 /// The root checks after each cleanup that the model is as planned (a difference is
 /// counted as a failure).
 fn crash(c: &mut Ctx, policy: &str, expect: [(&str, Option<Ended>); 3]) -> Result<(), String> {
-    let system = subsystem(&["crashy", "relay", "victim", "downstream"], policy)?;
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let failures = running.failures();
-    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    let run = boot(c, &subsystem(&["crashy", "relay", "victim", "downstream"], policy)?)?;
+    let (end, failures) = (|name: &str| run.end(name), run.failures);
     match end("crashy") {
         Some(Ended::Faulted(Fault::Vm { addr: 0xdead_0000, .. })) => {}
         other => return Err(alloc::format!("crashy: {other:?}, expected its VM fault")),
@@ -213,12 +228,8 @@ pub fn cleanup_recursive_pd(c: &mut Ctx) -> Result<(), String> {
 /// answers the root; the snapshot completes, the pusher gets an error, and crashy's end is
 /// cleaned up as planned.
 pub fn a_server_waiting_on_a_faulting_one_does_not_hang_the_root(c: &mut Ctx) -> Result<(), String> {
-    let system = subsystem(&["crashy", "relay", "pusher", "quitter"], "direct-space")?;
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let failures = running.failures();
-    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    let run = boot(c, &subsystem(&["crashy", "relay", "pusher", "quitter"], "direct-space")?)?;
+    let (end, failures) = (|name: &str| run.end(name), run.failures);
     ensure!(end("pusher") == Some(Ended::Exited(0)), "pusher: {:?}", end("pusher"));
     ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?}", end("quitter"));
     ensure!(failures == 0, "{failures} cleanup(s) unlike the plan, or extractions failed");
@@ -244,16 +255,9 @@ pub fn cleanup_follows_a_space_mapped_onto_another_pds(c: &mut Ctx) -> Result<()
         ("recursive-pd", true, false),
     ];
     for (policy, fs_ends, files_stay) in presets {
-        let before = c.k.usage();
-        let mut running =
-            crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &subsystem(&["blockdev", "filesys"], policy)?)?;
-        let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-        let failures = running.failures();
-        let after = running.extract(&mut c.k, None);
-        let snapshot = running.models.first().cloned();
-        running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-        ensure!(c.k.usage() == before, "{policy}: usage {:?} after, {:?} before", c.k.usage(), before);
-        let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+        let run = boot(c, &subsystem(&["blockdev", "filesys"], policy)?)?;
+        let (end, failures) = (|name: &str| run.end(name), run.failures);
+        let (after, snapshot) = (run.after.clone(), run.models.first().cloned());
         ensure!(end("blockdev") == Some(Ended::Exited(0)), "{policy}: blockdev {:?}", end("blockdev"));
         let want = if fs_ends { Some(Ended::Terminated) } else { None };
         ensure!(end("filesys") == want, "{policy}: filesys {:?}, expected {want:?}", end("filesys"));
@@ -307,16 +311,9 @@ pub fn cleanup_asks_a_live_server_to_delete_its_space(c: &mut Ctx) -> Result<(),
         ("recursive-pd", Some(Ended::Terminated)),
     ];
     for (policy, mounter) in presets {
-        let before = c.k.usage();
-        let system = subsystem(&["volumes", "dirs", "mounter"], policy)?;
-        let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-        let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-        let failures = running.failures();
-        let after = running.extract(&mut c.k, None);
-        let snapshot = running.models.first().cloned();
-        running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-        ensure!(c.k.usage() == before, "{policy}: usage {:?} after, {:?} before", c.k.usage(), before);
-        let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+        let run = boot(c, &subsystem(&["volumes", "dirs", "mounter"], policy)?)?;
+        let (end, failures) = (|name: &str| run.end(name), run.failures);
+        let (after, snapshot) = (run.after.clone(), run.models.first().cloned());
         ensure!(end("mounter") == mounter, "{policy}: mounter {:?}, expected {mounter:?}", end("mounter"));
         ensure!(end("dirs").is_none(), "{policy}: the directory server ended: {:?}", end("dirs"));
         ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
@@ -373,8 +370,8 @@ pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
 pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     use osmosis::query::rsi;
     use osmosis::{EdgeKind, NodeKind};
-    let (ends, models) = boot(c, &subsystem(&["spawner"], "recursive-pd")?)?;
-    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    let run = boot(c, &subsystem(&["spawner"], "recursive-pd")?)?;
+    let (end, models) = (|name: &str| run.end(name), &run.models);
     ensure!(end("spawner") == Some(Ended::Exited(0)), "spawner: {:?}", end("spawner"));
     // The process it started with a heap found its allocations there (its exit code).
     ensure!(end("spawner.heapy") == Some(Ended::Exited(0)), "spawner.heapy: {:?}", end("spawner.heapy"));
@@ -505,12 +502,8 @@ pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
 /// for a cleanup plan), both ends are handled as planned, and the next extraction succeeds
 /// (the client's own checks).
 pub fn a_server_faulting_during_an_extraction_does_not_hang_the_root(c: &mut Ctx) -> Result<(), String> {
-    let system = subsystem(&["crashy", "asker", "quitter"], "direct-space")?;
-    let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, &system)?;
-    let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
-    let failures = running.failures();
-    let models = core::mem::take(&mut running.models);
-    running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    let run = boot(c, &subsystem(&["crashy", "asker", "quitter"], "direct-space")?)?;
+    let (failures, models) = (run.failures, &run.models);
     ensure!(failures == 0, "{failures} cleanup(s) unlike the plan, or extractions failed");
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
@@ -518,7 +511,7 @@ pub fn a_server_faulting_during_an_extraction_does_not_hang_the_root(c: &mut Ctx
     let served = crashy
         .map(|pd| m.out_edges_of(pd, osmosis::EdgeKind::Hold).filter(|(_, e)| m.node(e.to).ty == "COUNTER").count());
     ensure!(served == Some(1), "crashy in the snapshot taken as it faulted: {served:?} COUNTER spaces, expected 1");
-    let end = |name: &str| ends.iter().find(|(n, _, _)| n == name).map(|(_, e, _)| *e);
+    let end = |name: &str| run.end(name);
     ensure!(end("asker") == Some(Ended::Exited(0)), "asker: {:?}", end("asker"));
     ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?}", end("quitter"));
     match end("crashy") {
