@@ -344,19 +344,11 @@ impl Book {
         let mut index = alloc::collections::BTreeMap::new();
         let mut names = alloc::collections::BTreeMap::new();
         for (id, o) in self.objects() {
-            let (name, node) = match o.class {
-                Class::Resource => {
-                    let name = alloc::format!("{}_{server}_{}", o.type_name, id.0);
-                    (name.clone(), Node::resource(name, o.type_name.as_str()))
-                }
-                Class::Space => {
-                    let name = alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0);
-                    (name.clone(), Node::space(name, o.type_name.as_str()))
-                }
-                Class::Pd => {
-                    let name = alloc::format!("PD_{server}_{}", id.0);
-                    (name.clone(), Node::pd(name, ""))
-                }
+            let name = exported_name(o, server, id);
+            let node = match o.class {
+                Class::Resource => Node::resource(name.clone(), o.type_name.as_str()),
+                Class::Space => Node::space(name.clone(), o.type_name.as_str()),
+                Class::Pd => Node::pd(name.clone(), ""),
             };
             index.insert(id, m.add_node(node.with("key", o.key))?);
             names.insert(id, name);
@@ -406,12 +398,18 @@ impl Book {
     pub fn exported_name(&self, server: &str, badge: Badge) -> Option<String> {
         let index = self.index_of(badge)?;
         let (_, id) = self.handles.get(index)?.as_ref()?;
-        let o = self.object(*id)?;
-        Some(match o.class {
-            Class::Resource => alloc::format!("{}_{server}_{}", o.type_name, id.0),
-            Class::Space => alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0),
-            Class::Pd => alloc::format!("PD_{server}_{}", id.0),
-        })
+        Some(exported_name(self.object(*id)?, server, *id))
+    }
+}
+
+/// The node id an object of server `server` is exported under: `<TYPE>_<server>_<id>`,
+/// `<TYPE>_SPACE_<server>_<id>` for a space (read back by [`Book::exported_space`]),
+/// `PD_<server>_<id>` for a PD.
+fn exported_name(o: &Object, server: &str, id: ObjectId) -> String {
+    match o.class {
+        Class::Resource => alloc::format!("{}_{server}_{}", o.type_name, id.0),
+        Class::Space => alloc::format!("{}_SPACE_{server}_{}", o.type_name, id.0),
+        Class::Pd => alloc::format!("PD_{server}_{}", id.0),
     }
 }
 
