@@ -96,7 +96,17 @@ pub struct Book {
     ///
     /// [`FIRST_HANDLE_BADGE`]: crate::limits::FIRST_HANDLE_BADGE
     first_badge: Badge,
+    /// Ids of objects gone, used again by the next objects added: a server that makes and
+    /// ends objects for ever keeps ids (and the book the root decodes) as small as the most
+    /// objects it had at once. (A space a cleanup deleted keeps its id: the server's logic
+    /// may have kept it.)
+    free_ids: Vec<ObjectId>,
 }
+
+/// The largest object id a decoded book may name: ids are used again, so a server's ids
+/// stay below the most objects it had at once; a book naming more is refused rather than
+/// costing the root the memory of that many.
+pub const MAX_OBJECT_ID: u32 = (1 << 16) - 1;
 
 impl Book {
     /// An empty book.
@@ -139,6 +149,10 @@ impl Book {
 
     /// Records a new object.
     pub fn add(&mut self, object: Object) -> ObjectId {
+        if let Some(id) = self.free_ids.pop() {
+            self.objects[id.0 as usize] = Some(object);
+            return id;
+        }
         let id = ObjectId(u32::try_from(self.objects.len()).unwrap_or(u32::MAX));
         self.objects.push(Some(object));
         id
@@ -227,7 +241,7 @@ impl Book {
         if self.handles.iter().flatten().any(|(_, o)| *o == id) {
             return Vec::new();
         }
-        self.remove(id)
+        self.remove(id, true)
     }
 
     /// Deletes space `id` whoever holds it (a cleanup plan's step, asked by the root): it,
@@ -237,19 +251,23 @@ impl Book {
         match self.object(id) {
             Some(o) if o.class == Class::Space => {
                 let key = o.key;
-                Ok((key, self.remove(id)))
+                Ok((key, self.remove(id, false)))
             }
             _ => Err(Status::BadHandle),
         }
     }
 
     /// Removes object `id` with the MAP edges touching it and every handle to it; a space
-    /// takes its resources with it. The badges of the handles that ended.
-    fn remove(&mut self, id: ObjectId) -> Vec<Badge> {
+    /// takes its resources with it. The badges of the handles that ended. `reuse`: the id
+    /// may name a new object (the objects of a space go in any case).
+    fn remove(&mut self, id: ObjectId, reuse: bool) -> Vec<Badge> {
         let mut ended = Vec::new();
         let mut gone = alloc::vec![id];
         while let Some(object) = gone.pop() {
-            self.objects[object.0 as usize] = None;
+            let was = self.objects[object.0 as usize].take();
+            if was.is_some() && (reuse || object != id) {
+                self.free_ids.push(object);
+            }
             self.maps.retain(|(from, to)| *from != object && *to != MapTarget::Local(object));
             let held: Vec<usize> = (0..self.handles.len())
                 .filter(|i| self.handles[*i].as_ref().is_some_and(|(_, o)| *o == object))
@@ -598,10 +616,11 @@ impl crate::wire::Wire for Book {
             let name = heapless::String::<64>::decode(r)?;
             let key = u64::decode(r)?;
             let space = Option::<u32>::decode(r)?.map(ObjectId);
-            if id >= 1 << 24 {
+            if id > MAX_OBJECT_ID as usize {
                 return Err(WireError::Oversize);
             }
             if book.objects.len() <= id {
+                book.objects.try_reserve(id + 1 - book.objects.len()).map_err(|_| WireError::Oversize)?;
                 book.objects.resize(id + 1, None);
             }
             book.objects[id] = Some(Object { class, type_name: String::from(name.as_str()), key, space });

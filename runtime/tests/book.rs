@@ -1,0 +1,68 @@
+//! A server's book over a long life: object ids are used again, a space a cleanup deleted
+//! keeps its id empty, and a book naming an id past what the root accepts is refused when
+//! decoded rather than costing the root the memory of that many objects.
+
+use cellulos_runtime::server::{Book, Class, Object, ObjectId, MAX_OBJECT_ID};
+use cellulos_runtime::wire::{Reader, Wire, WireError, Writer};
+
+const CLIENT: u32 = 10;
+
+fn object(class: Class, key: u64, space: Option<ObjectId>) -> Object {
+    Object { class, type_name: "TALLY".into(), key, space }
+}
+
+fn encoded(book: &Book) -> Vec<u8> {
+    let mut buf = vec![0u8; 1 << 22];
+    let mut w = Writer::new(&mut buf);
+    book.encode(&mut w).expect("encode");
+    let n = w.len();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn ids_of_objects_gone_are_used_again() {
+    let mut book = Book::new();
+    let space = book.add(object(Class::Space, 0, None));
+    for key in 0..10_000 {
+        let id = book.add(object(Class::Resource, key, Some(space)));
+        let badge = book.grant(CLIENT, id, 3).expect("a handle");
+        assert!(book.release(badge).is_empty(), "no other handle ended");
+    }
+    let top = book.objects().map(|(id, _)| id.0).max();
+    assert_eq!(top, Some(space.0), "only the space is left");
+    let next = book.add(object(Class::Resource, 1, Some(space)));
+    assert!(next.0 <= 1, "10,000 objects made and ended one at a time: the next is id {}", next.0);
+}
+
+#[test]
+fn a_space_deleted_keeps_its_id_and_its_resources_do_not() {
+    let mut book = Book::new();
+    let space = book.add(object(Class::Space, 7, None));
+    let tally = book.add(object(Class::Resource, 1, Some(space)));
+    let (key, ended) = book.delete_space(space).expect("a space");
+    assert_eq!((key, ended.len()), (7, 0));
+    assert!(book.object(space).is_none() && book.object(tally).is_none());
+    assert_eq!(book.delete_space(space), Err(cellulos_runtime::Status::BadHandle), "gone already");
+    // The resource's id is used again, the space's not: the server's logic may keep it.
+    let a = book.add(object(Class::Resource, 2, None));
+    let b = book.add(object(Class::Resource, 3, None));
+    assert_eq!(a, tally);
+    assert_ne!(b, space);
+}
+
+#[test]
+fn a_book_naming_ids_past_the_limit_is_refused() {
+    let mut book = Book::new();
+    let ids: Vec<ObjectId> =
+        (0..=u64::from(MAX_OBJECT_ID) + 1).map(|key| book.add(object(Class::Resource, key, None))).collect();
+    let bytes = encoded(&book);
+    assert_eq!(Book::decode(&mut Reader::new(&bytes)).err(), Some(WireError::Oversize));
+    // Up to the limit it decodes.
+    let mut smaller = Book::new();
+    for (key, _) in ids.iter().enumerate().take(MAX_OBJECT_ID as usize + 1) {
+        smaller.add(object(Class::Resource, key as u64, None));
+    }
+    let bytes = encoded(&smaller);
+    assert_eq!(Book::decode(&mut Reader::new(&bytes)).expect("decodes").objects().count(), MAX_OBJECT_ID as usize + 1);
+}
