@@ -132,7 +132,8 @@ impl Supervisor {
     /// A badge for the next thread or process it supervises.
     pub fn next_badge(&mut self) -> Word {
         let badge = self.next_badge;
-        self.next_badge = if badge >= (1 << sel4::BADGE_BITS) - 1 { 1 } else { badge + 1 };
+        // The largest badge is the supervisor endpoint's calls to a gone server's.
+        self.next_badge = if badge >= (1 << sel4::BADGE_BITS) - 2 { 1 } else { badge + 1 };
         badge
     }
 

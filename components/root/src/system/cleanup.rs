@@ -31,7 +31,9 @@ impl Running {
 
     /// Server `s` is going: every live process waiting in a call to it gets `ServerGone`;
     /// every cap to its endpoint is revoked, and its clients' are replaced by caps to the
-    /// root's endpoint badged [`GONE_BADGE`], through which every call gets `ServerGone`.
+    /// supervisor endpoint badged [`GONE_BADGE`], through which every call gets `ServerGone`
+    /// from the supervisor thread (never from the main thread, which may be calling the
+    /// very client that calls the gone server: each would wait for the other).
     fn cut_off(&mut self, k: &mut Kernel, s: usize) -> Result<(), KernelError> {
         for c in 0..self.processes.len() {
             let slots = self.slots_to(c, s);
@@ -49,11 +51,10 @@ impl Running {
         if let Some(ep) = self.endpoints.get(s).and_then(Option::as_ref) {
             k.ipc.cnode_revoke(init::CNODE, ep.cap.bits(), 64).map_err(|e| KernelError::Sel4("cnode_revoke", e))?;
         }
-        let root_ep = self.root_ep.as_ref().map(|e| e.cap);
         for c in 0..self.processes.len() {
-            let (Some(p), Some(root_ep)) = (self.processes[c].1.as_ref(), root_ep) else { continue };
+            let Some(p) = self.processes[c].1.as_ref() else { continue };
             for slot in self.slots_to(c, s) {
-                p.install(k, slot, root_ep, GONE_BADGE)?;
+                p.install(k, slot, self.sup_ep, GONE_BADGE)?;
             }
         }
         Ok(())

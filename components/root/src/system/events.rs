@@ -22,7 +22,7 @@ pub(super) const GIVE_BAD: Word = 4;
 pub(super) const GIVEN: Word = 5;
 /// The badge of the supervisor thread's cap to the main thread's notification: what the
 /// main thread's receive returns with when the ring has news. Above every handle badge
-/// (the root's four books end below 2^26 + 2^16) and below [`GONE_BADGE`].
+/// (the root's four books end below 2^26 + 2^16).
 pub(super) const EVENT_BADGE: Word = 1 << 27;
 /// Events the ring holds at once (the supervisor thread waits, yielding, when it is full).
 const RING: usize = 64;

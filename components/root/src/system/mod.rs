@@ -78,6 +78,9 @@ pub struct Running {
     pub processes: Vec<(String, Option<Process>, bool)>,
     /// The root's endpoint, served by the main thread.
     root_ep: Option<Object<Endpoint>>,
+    /// The supervisor endpoint (its thread answers calls to a gone server: see
+    /// [`supervise::GONE_BADGE`]).
+    sup_ep: sel4::Cap<Endpoint>,
     /// The supervisor thread.
     watcher: Option<Thread>,
     endpoints: Vec<Option<Object<Endpoint>>>,
@@ -133,6 +136,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
     let mut running = Running {
         processes: Vec::new(),
         root_ep: None,
+        sup_ep: sup.endpoint(),
         watcher: None,
         endpoints: Vec::new(),
         buffers: Vec::new(),

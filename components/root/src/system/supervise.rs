@@ -1,7 +1,7 @@
 //! Supervision: the supervisor thread passes every exit, fault and extraction request on
 //! to the main thread, which answers each: an exit or fault ends the PD and runs the
-//! cleanup plan ([`super::cleanup`]). Calls to a server that is gone arrive here too
-//! (badged [`GONE_BADGE`]) and are answered `ServerGone`.
+//! cleanup plan ([`super::cleanup`]). Calls to a server that is gone arrive at the
+//! supervisor thread too (badged [`GONE_BADGE`]), which answers them `ServerGone` itself.
 //!
 //! The supervisor thread never waits for the main thread: it queues each event in a ring
 //! only it fills and signals a notification bound to the main thread, which empties the
@@ -35,7 +35,10 @@ use crate::thread::{ended, Ended, Supervisor};
 use crate::vspace::VSpace;
 
 /// The badge of the caps that replace a gone server's in its clients' CSpaces: they reach
-/// the root's endpoint, whose main thread answers every call through them `ServerGone`.
+/// the supervisor endpoint, whose thread answers every call through them `ServerGone` at
+/// once. (Not the main thread: it may be calling the client that calls through one, for
+/// its part of the model, and each would wait for the other. No PD's supervisor badge is
+/// this one: see `Supervisor::next_badge`.)
 pub(super) const GONE_BADGE: Word = (1 << sel4::BADGE_BITS) - 1;
 
 /// The supervisor thread's priority: below the main thread's 255, above every component's.
@@ -49,6 +52,10 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
     let (sup_ep, events) = (arg & 0xffff_ffff, arg >> 32);
     loop {
         let r = sel4::syscall::recv(sup_ep);
+        if r.badge == GONE_BADGE {
+            sel4::syscall::reply(MessageInfo::new(Status::ServerGone as Word, 0, 0, 0), [0; 4]);
+            continue;
+        }
         let label = r.info.label();
         let mut e = [0; EVENT_WORDS];
         e[1] = r.badge;
@@ -127,10 +134,6 @@ impl Running {
             }
             let r = sel4::syscall::recv(ep);
             if r.badge == EVENT_BADGE {
-                continue;
-            }
-            if r.badge == GONE_BADGE {
-                answer(Status::ServerGone as Word);
                 continue;
             }
             if let Some(client) = self.root_call(r.badge) {
