@@ -204,6 +204,9 @@ pub fn copy_frame(
     filled.and(unmapped)
 }
 
+/// What [`Process`]'s `map_new` writes into a frame left as the kernel made it: nothing.
+const ZEROED: Option<fn(&mut [u8; 4096])> = None;
+
 /// Maps `frame` into the root's scratch window, lets `f` fill it, and unmaps it. A frame
 /// that is to start zeroed needs none of this: the kernel zeroes every frame it makes
 /// (`frames_start_zeroed` tests it), and a visit of the scratch window costs page tables.
@@ -451,20 +454,20 @@ impl Process {
             }),
         )?;
         self.record(k, START_INFO_VA, 1, "START_INFO", false);
-        self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
+        self.map_new(k, root_vs, IPC_BUFFER_VA, CapRights::READ_WRITE, ZEROED)?;
         self.record(k, IPC_BUFFER_VA, 1, "IPC_BUF", true);
         if spec.stack_pages == 0 || spec.stack_pages > MAX_STACK_PAGES {
             return Err(ProcessError::Description("stack pages out of range 1..=256"));
         }
         for i in (1..=spec.stack_pages as Word).rev() {
-            self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
+            self.map_new(k, root_vs, STACK_TOP - i * 4096, CapRights::READ_WRITE, ZEROED)?;
         }
         self.record(k, STACK_TOP - spec.stack_pages as Word * 4096, spec.stack_pages as u64, "STACK", true);
         if spec.heap_pages > MAX_HEAP_PAGES {
             return Err(ProcessError::Description("heap pages over 4096"));
         }
         for i in 0..spec.heap_pages as Word {
-            self.map_new(k, root_vs, HEAP_VA + i * 4096, CapRights::READ_WRITE, None::<fn(&mut [u8; 4096])>)?;
+            self.map_new(k, root_vs, HEAP_VA + i * 4096, CapRights::READ_WRITE, ZEROED)?;
         }
         if spec.heap_pages > 0 {
             self.record(k, HEAP_VA, spec.heap_pages as u64, "HEAP", true);
