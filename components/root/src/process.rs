@@ -178,7 +178,7 @@ impl Thread {
 
     /// Its IPC buffer page and its stack, as (address, pages, kind, physical address of the
     /// first frame) regions for the model.
-    pub fn regions(&self, k: &mut Kernel) -> [(Word, u64, &'static str, Word); 2] {
+    pub fn regions(&self, k: &Kernel) -> [(Word, u64, &'static str, Word); 2] {
         let at = |n: usize| self.frames.get(n).map_or((0, 0), |(f, va)| (*va, k.paddr(f)));
         let ((ipc, ipc_paddr), (stack, stack_paddr)) = (at(0), at(1));
         [(ipc, 1, "IPC_BUF", ipc_paddr), (stack, self.frames.len().saturating_sub(1) as u64, "STACK", stack_paddr)]
@@ -310,7 +310,7 @@ impl Process {
     }
 
     /// Records the frames mapped from `va` on as one region.
-    fn record(&mut self, k: &mut Kernel, va: Word, pages: u64, kind: &'static str, write: bool) {
+    fn record(&mut self, k: &Kernel, va: Word, pages: u64, kind: &'static str, write: bool) {
         let paddr = self.frames.iter().find(|(_, at)| *at == va).map_or(0, |(f, _)| k.paddr(f));
         self.regions.push(Region { va, pages, kind, write, paddr });
     }

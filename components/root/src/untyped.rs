@@ -152,8 +152,7 @@ impl UntypedAllocator {
         slots: &mut SlotAllocator,
         id: BlockId,
     ) -> Result<(BlockId, BlockId), KernelError> {
-        let (cap, bits, paddr) =
-            (self.blocks[id as usize].cap, self.blocks[id as usize].bits, self.blocks[id as usize].paddr);
+        let Block { cap, bits, paddr, .. } = self.blocks[id as usize];
         let half = Word::from(bits - 1);
         let mut halves = [0; 2];
         for (i, h) in halves.iter_mut().enumerate() {

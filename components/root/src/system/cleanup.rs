@@ -164,9 +164,8 @@ impl Running {
     fn delete_served_space(&self, k: &mut Kernel, id: &str) -> bool {
         use cellulos_runtime::limits::DELETE_SPACE;
         let Some((server, object)) = cellulos_runtime::server::Book::exported_space(id) else { return false };
-        let Some(s) = server.parse::<u32>().ok().and_then(|n| self.pds.iter().position(|pd| pd.0 == n)) else {
-            return false;
-        };
+        // The export names a server's objects by its PD number.
+        let Some(s) = server.parse().ok().and_then(|n| self.instance_of_pd(n)) else { return false };
         let mut msg = cellulos_runtime::Message::new(DELETE_SPACE);
         if msg.encode(&object.0, &mut []).is_err() {
             return false;
@@ -178,7 +177,11 @@ impl Running {
 
     /// The instance behind a PD node id (`PD_<n>`).
     fn instance_of(&self, id: &str) -> Option<usize> {
-        let n: u32 = id.strip_prefix("PD_")?.parse().ok()?;
+        self.instance_of_pd(id.strip_prefix("PD_")?.parse().ok()?)
+    }
+
+    /// The instance whose PD is number `n`.
+    fn instance_of_pd(&self, n: u32) -> Option<usize> {
         self.pds.iter().position(|pd| pd.0 == n)
     }
 
