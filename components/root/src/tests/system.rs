@@ -239,6 +239,24 @@ pub fn a_server_waiting_on_a_faulting_one_does_not_hang_the_root(c: &mut Ctx) ->
     }
 }
 
+/// A server that calls the root while the root calls it (EXTRACT0003): the customer's call
+/// makes the borrower yield a while, then ask the root's memory server for a page; the
+/// quitter's snapshot meanwhile has the root ask the borrower for its part of the model.
+/// The root makes that call from its caller thread and serves the borrower's call while it
+/// waits (before, each waited for the other, for ever): the snapshot completes, the
+/// customer's call succeeds (the pusher's exit code is 1 when it did), nobody faults.
+pub fn a_server_calling_the_root_while_the_root_calls_it_is_served(c: &mut Ctx) -> Result<(), String> {
+    let run = boot(c, &subsystem(&["borrower", "customer", "quitter"], "direct-space")?)?;
+    let end = |name: &str| run.end(name);
+    ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?} (1: its snapshot failed)", end("quitter"));
+    ensure!(end("customer") == Some(Ended::Exited(1)), "customer: {:?} (1: its call succeeded)", end("customer"));
+    ensure!(run.failures == 0, "{} extraction(s) failed", run.failures);
+    let m = run.models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
+    ensure!(end("borrower").is_none(), "the borrower ended: {:?}", end("borrower"));
+    Ok(())
+}
+
 /// A space mapped onto another PD's (CLEANUP0005), once per preset: the block device gives
 /// its BLOCK space and a block (the root's resource-space server's) to the file system,
 /// which maps its FILE space onto it and a file onto the block; then the block device ends.
