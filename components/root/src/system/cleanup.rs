@@ -17,7 +17,7 @@ use sel4_rt::println;
 use super::supervise::GONE_BADGE;
 use super::Running;
 use crate::kernel::{Kernel, KernelError};
-use crate::thread::Ended;
+use crate::thread::{Ended, Supervisor};
 use crate::vspace::VSpace;
 
 /// Who ended how, and whether it was a server.
@@ -61,10 +61,14 @@ impl Running {
     }
 
     /// Client `c` is gone: each live server it used ends every hold of its connection.
-    fn release_holds(&self, k: &mut Kernel, c: usize) {
-        let uses = self.system.instances.get(c).map(|i| i.uses.as_slice()).unwrap_or_default();
-        for u in uses {
-            if let Err(e) = self.release_holder(k, u.server as usize, u.badge) {
+    fn release_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, c: usize) {
+        let uses: Vec<(usize, u32)> = self
+            .system
+            .instances
+            .get(c)
+            .map_or(Vec::new(), |i| i.uses.iter().map(|u| (u.server as usize, u.badge)).collect());
+        for (server, badge) in uses {
+            if let Err(e) = self.release_holder(k, vs, sup, server, badge) {
                 println!("cellulos root: {e}");
             }
         }
@@ -75,6 +79,7 @@ impl Running {
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
+        sup: &mut Supervisor,
         i: usize,
         how: Ended,
         ends: &mut Ends,
@@ -98,7 +103,7 @@ impl Running {
             super::events::forget_calls(p.tcb_slot());
             p.delete(k)?;
         }
-        self.release_holds(k, i);
+        self.release_holds(k, vs, sup, i);
         if let Err(e) = self.keeper.remove_pd(self.pds[i]) {
             println!("cellulos root: model: {e}");
         }
@@ -111,6 +116,7 @@ impl Running {
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
+        sup: &mut Supervisor,
         i: usize,
         how: Ended,
         ends: &mut Ends,
@@ -118,8 +124,8 @@ impl Running {
         if self.processes[i].2 {
             self.cut_off(k, i)?;
         }
-        let planned = self.plan(k, i);
-        self.remove(k, vs, i, how, ends)?;
+        let planned = self.plan(k, vs, sup, i);
+        self.remove(k, vs, sup, i, how, ends)?;
         let (model, plan) = match planned {
             Ok(planned) => planned,
             Err(e) => {
@@ -142,7 +148,7 @@ impl Running {
             .filter(|j| *j != i && self.processes[*j].1.is_some())
             .collect();
         for j in doomed {
-            self.remove(k, vs, j, Ended::Terminated, ends)?;
+            self.remove(k, vs, sup, j, Ended::Terminated, ends)?;
         }
         // The spaces the plan deletes whose server lives on: the root's (registered with its
         // resource-space server) and component servers' (asked to); the others went with
@@ -151,17 +157,17 @@ impl Running {
             let id = &model.node(step.space).id;
             if self.space_state.delete_by_id(&mut self.keeper, id) {
                 println!("cellulos root: cleanup: deleted {id}, registered by a PD that lives on");
-            } else if self.delete_served_space(k, id) {
+            } else if self.delete_served_space(k, vs, sup, id) {
                 println!("cellulos root: cleanup: deleted {id}, served by a PD that lives on");
             }
         }
-        self.verify(k, model, &plan);
+        self.verify(k, vs, sup, model, &plan);
         Ok(())
     }
 
     /// Asks the live component server whose exported space `id` names to delete it
     /// (`DELETE_SPACE`: the space, its resources and their handles end): whether it did.
-    fn delete_served_space(&self, k: &mut Kernel, id: &str) -> bool {
+    fn delete_served_space(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, id: &str) -> bool {
         use cellulos_runtime::limits::DELETE_SPACE;
         let Some((server, object)) = cellulos_runtime::server::Book::exported_space(id) else { return false };
         // The export names a server's objects by its PD number.
@@ -171,7 +177,7 @@ impl Running {
             return false;
         }
         let info = sel4::MessageInfo::new(sel4::Word::from(DELETE_SPACE), 0, 0, msg.len as sel4::Word);
-        let (reply, _) = self.call_server(k, s, info, &msg.words[..msg.len]);
+        let (reply, _) = self.call_server(k, vs, sup, s, info, &msg.words[..msg.len], 0);
         reply.label() == 0
     }
 
@@ -186,9 +192,15 @@ impl Running {
     }
 
     /// The cleanup plan for instance `i`'s end, on the model with it still in.
-    fn plan(&self, k: &mut Kernel, i: usize) -> Result<(Model, CleanupPlan), String> {
+    fn plan(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        i: usize,
+    ) -> Result<(Model, CleanupPlan), String> {
         let policy: Policy = self.system.cleanup.parse().map_err(|e| alloc::format!("{e}"))?;
-        let model = self.extract(k, Some(i))?;
+        let model = self.extract(k, vs, sup, Some(i))?;
         let id = alloc::format!("PD_{}", self.pds[i].0);
         let node = model.find(&id).ok_or_else(|| alloc::format!("{id} is not in the model"))?;
         let plan = plan_cleanup(&model, Failure::Pd(node), policy).map_err(|e| alloc::format!("{e:?}"))?;
@@ -199,9 +211,16 @@ impl Running {
     /// same REQUEST edges, the same servers' spaces. (The planner keeps an address space
     /// that nobody serves, while the root deletes a dead process's with its page tables:
     /// address spaces are left out of the comparison.)
-    fn verify(&mut self, k: &mut Kernel, mut predicted: Model, plan: &CleanupPlan) {
+    fn verify(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        mut predicted: Model,
+        plan: &CleanupPlan,
+    ) {
         plan.apply(&mut predicted);
-        let actual = match self.extract(k, None) {
+        let actual = match self.extract(k, vs, sup, None) {
             Ok(m) => m,
             Err(e) => {
                 println!("cellulos root: after cleanup, no model: {e}");

@@ -85,7 +85,7 @@ pub(super) static CALLING: AtomicU64 = AtomicU64::new(0);
 /// Slots of the root's CSpace for the reply caps of requests the main thread answers later
 /// (an extraction, a give: it calls servers meanwhile, and the supervisor thread must stay
 /// free to take their faults, so it passes these on without waiting), and which are in use.
-pub(super) const SAVED_REPLIES: usize = 8;
+pub(super) const SAVED_REPLIES: usize = 32;
 static REPLY_SLOTS: [AtomicU64; SAVED_REPLIES] = [const { AtomicU64::new(0) }; SAVED_REPLIES];
 static REPLY_BUSY: [AtomicBool; SAVED_REPLIES] = [const { AtomicBool::new(false) }; SAVED_REPLIES];
 
@@ -110,8 +110,14 @@ pub(super) fn save_caller(ipc: &mut sel4::IpcBuffer) -> Option<usize> {
 
 /// Answers the request whose reply cap is saved at index `i` (main thread), and frees it.
 pub(super) fn answer_saved(k: &mut Kernel, i: Word, status: Word, word: Word) {
+    reply_saved(k, i, MessageInfo::new(status, 0, 0, 1), [word, 0, 0, 0]);
+}
+
+/// Replies `info` and `mrs` (the rest as the IPC buffer holds it) through the reply cap
+/// saved at index `i` (main thread), and frees it.
+pub(super) fn reply_saved(k: &mut Kernel, i: Word, info: MessageInfo, mrs: [Word; 4]) {
     let Some(slot) = REPLY_SLOTS.get(i as usize).map(|s| s.load(Ordering::SeqCst)) else { return };
-    sel4::syscall::send(slot, MessageInfo::new(status, 0, 0, 1), [word, 0, 0, 0]);
+    sel4::syscall::send(slot, info, mrs);
     // A reply cap goes when used; one whose caller went first is deleted here.
     let _ = k.ipc.cnode_delete(sel4::init::CNODE, slot, 64);
     REPLY_BUSY[i as usize].store(false, Ordering::SeqCst);

@@ -12,11 +12,13 @@ use sel4_rt::println;
 
 use super::{Running, SHARED_BYTES};
 use crate::kernel::Kernel;
+use crate::thread::Supervisor;
+use crate::vspace::VSpace;
 
 impl Running {
     /// Extracts the model and streams it out; the status to answer a requester with.
-    pub(super) fn extract_and_send(&mut self, k: &mut Kernel) -> Word {
-        let sent = self.extract(k, None).and_then(|model| {
+    pub(super) fn extract_and_send(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) -> Word {
+        let sent = self.extract(k, vs, sup, None).and_then(|model| {
             let bytes = osmosis::wire::to_bytes(&model);
             crate::com2::send(cellulos_system::frame::KIND_MODEL, &bytes).map_err(String::from)?;
             Ok((model, bytes.len()))
@@ -39,8 +41,13 @@ impl Running {
     }
 
     /// Extracts the model now (as `extract_and_send`) and summarises it for `pd.dump_model`.
-    pub(super) fn dump(&mut self, k: &mut Kernel) -> Option<cellulos::interfaces::pd::ModelSummary> {
-        if self.extract_and_send(k) != 0 {
+    pub(super) fn dump(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+    ) -> Option<cellulos::interfaces::pd::ModelSummary> {
+        if self.extract_and_send(k, vs, sup) != 0 {
             return None;
         }
         let m = self.models.last()?;
@@ -57,12 +64,19 @@ impl Running {
     }
 
     /// One server's book, as its `export_model` answers.
-    fn book_of(&self, k: &mut Kernel, i: usize) -> Result<Option<Book>, String> {
+    fn book_of(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        i: usize,
+    ) -> Result<Option<Book>, String> {
         let (Some(Some((_, va))), Some((name, Some(_), true))) = (self.root_conns.get(i), self.processes.get(i)) else {
             return Ok(None);
         };
+        let (va, name) = (*va, name.clone());
         let label = cellulos_runtime::limits::EXPORT_MODEL as Word;
-        let (info, mrs) = self.call_server(k, i, MessageInfo::new(label, 0, 0, 0), &[]);
+        let (info, mrs) = self.call_server(k, vs, sup, i, MessageInfo::new(label, 0, 0, 0), &[], 0);
         let mut msg = Message::new(info.label() as u32);
         msg.len = info.length().min(msg.words.len());
         for (n, w) in msg.words.iter_mut().enumerate().take(msg.len) {
@@ -78,17 +92,25 @@ impl Running {
         // SAFETY: the root mapped SHARED_BYTES of this connection's frames read-write at `va`
         // for as long as `running` lives; the server wrote its answer before replying and
         // is now waiting for its next call, so nothing writes meanwhile.
-        let shared = unsafe { core::slice::from_raw_parts(*va as *const u8, SHARED_BYTES) };
+        let shared = unsafe { core::slice::from_raw_parts(va as *const u8, SHARED_BYTES) };
         msg.decode(shared).map(Some).map_err(|e| alloc::format!("{name}: its model: {e}"))
     }
 
     /// Tells live server `s` that the client behind `badge` is gone (`RELEASE_HOLDER`).
-    pub(super) fn release_holder(&self, k: &mut Kernel, s: usize, badge: u32) -> Result<(), String> {
+    pub(super) fn release_holder(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        s: usize,
+        badge: u32,
+    ) -> Result<(), String> {
         let (Some(Some(_)), Some((name, Some(_), true))) = (self.root_conns.get(s), self.processes.get(s)) else {
             return Ok(());
         };
+        let name = name.clone();
         let label = cellulos_runtime::limits::RELEASE_HOLDER as Word;
-        let (info, _) = self.call_server(k, s, MessageInfo::new(label, 0, 0, 1), &[Word::from(badge)]);
+        let (info, _) = self.call_server(k, vs, sup, s, MessageInfo::new(label, 0, 0, 1), &[Word::from(badge)], 0);
         match info.label() {
             0 => Ok(()),
             status => Err(alloc::format!("{name}: release_holder answered status {status}")),
@@ -117,7 +139,13 @@ impl Running {
     /// `export_model` answers through the root's connection; `failed` (a server that
     /// cannot answer), and a server whose end is queued, are represented by the spaces
     /// they serve.
-    pub fn extract(&self, k: &mut Kernel, failed: Option<usize>) -> Result<osmosis::Model, String> {
+    pub fn extract(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        failed: Option<usize>,
+    ) -> Result<osmosis::Model, String> {
         let mut books: Vec<(usize, Book)> = Vec::new();
         for i in 0..self.processes.len() {
             if Some(i) == failed {
@@ -126,7 +154,7 @@ impl Running {
                 }
                 continue;
             }
-            if let Some(book) = self.book_of(k, i)? {
+            if let Some(book) = self.book_of(k, vs, sup, i)? {
                 books.push((i, book));
             }
         }

@@ -12,11 +12,13 @@
 
 use cellulos_runtime::limits::GIVE;
 use cellulos_runtime::{Message, Status};
-use sel4::{init, MessageInfo, Word};
+use sel4::{MessageInfo, Word};
 use sel4_rt::start::{Name, GIVE_WORDS, NAME_BYTES};
 
 use super::Running;
 use crate::kernel::Kernel;
+use crate::thread::Supervisor;
+use crate::vspace::VSpace;
 
 /// A give request as the supervisor thread passes it on.
 pub(super) struct Request {
@@ -45,7 +47,14 @@ impl Request {
 impl Running {
     /// Gives what `req` names, which the instance behind supervisor badge `giver` holds:
     /// the slot of the recipient's CSpace the new handle went to.
-    pub(super) fn give(&mut self, k: &mut Kernel, giver: Word, req: &Request) -> Result<Word, Status> {
+    pub(super) fn give(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        giver: Word,
+        req: &Request,
+    ) -> Result<Word, Status> {
         let giver = self.index_of(giver).ok_or(Status::NotAllowed)?;
         let to_name = sel4_rt::start::name_str(&req.to);
         let to = self.system.instances.iter().position(|i| i.name == to_name).ok_or(Status::NotAllowed)?;
@@ -54,7 +63,9 @@ impl Running {
         }
         let s = req.server as usize - 1;
         let live = |i: usize| self.processes.get(i).is_some_and(|(_, p, _)| p.is_some());
-        if to == giver || !live(to) || !live(s) || !self.processes[s].2 {
+        // A server gives what it serves itself in its own book: asked for `GIVE` while it
+        // waits for this answer, it could not answer.
+        if to == giver || s == giver || !live(to) || !live(s) || !self.processes[s].2 {
             return Err(Status::NotAllowed);
         }
         // The recipient must be able to use it: a connection of its own to the server.
@@ -67,7 +78,7 @@ impl Running {
         let mut refused = Status::NotHolder;
         let froms: alloc::vec::Vec<u32> = self.uses_to(giver, s).map(|u| u.badge).collect();
         for from in froms {
-            match self.ask_give(k, s, req.badge, from, recipient, req.rights) {
+            match self.ask_give(k, vs, sup, s, (req.badge, from, recipient, req.rights)) {
                 Ok(slot) => {
                     return match self.live_process(to)?.fill_given(k, at, slot) {
                         // The cap moved out: the root's slot is free again.
@@ -137,15 +148,19 @@ impl Running {
 
     /// Asks server `s` for `GIVE`: the slot of the root's CSpace the new handle's
     /// capability arrived in.
-    fn ask_give(&self, k: &mut Kernel, s: usize, badge: u32, from: u32, to: u32, rights: u8) -> Result<Word, Status> {
+    fn ask_give(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        s: usize,
+        give: (u32, u32, u32, u8),
+    ) -> Result<Word, Status> {
         let mut msg = Message::new(GIVE);
-        msg.encode(&(badge, from, to, rights), &mut []).map_err(|_| Status::Overflow)?;
+        msg.encode(&give, &mut []).map_err(|_| Status::Overflow)?;
         let slot = k.slots.alloc().ok_or(Status::NoHandles)?;
-        k.ipc.set_receive_slot(init::CNODE.bits(), slot, 64);
         let info = MessageInfo::new(Word::from(GIVE), 0, 0, msg.len as Word);
-        let (info, _) = self.call_server(k, s, info, &msg.words[..msg.len]);
-        // Caps sent to the root's own endpoint arrive unwrapped: no receive slot otherwise.
-        k.ipc.set_receive_slot(0, 0, 0);
+        let (info, _) = self.call_server(k, vs, sup, s, info, &msg.words[..msg.len], slot);
         let status = Status::from_code(info.label() as u32);
         match (status, info.extra_caps(), info.caps_unwrapped()) {
             (Some(Status::Ok), 1, 0) => Ok(slot),

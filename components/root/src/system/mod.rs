@@ -14,6 +14,7 @@
 //! done, it asks each server for its part (`export_model`, through a connection of its own
 //! to each server), merges, and streams the model out on COM2 ([`crate::com2`]).
 
+use alloc::collections::VecDeque;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -37,6 +38,7 @@ const ROOT_SHARED_VA: Word = 0x180_0000_0000;
 const ROOT_CLIENTS_VA: Word = 0x200_0000_0000;
 const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 
+mod caller;
 mod cleanup;
 mod cpus;
 mod events;
@@ -83,6 +85,13 @@ pub struct Running {
     sup_ep: sel4::Cap<Endpoint>,
     /// The supervisor thread.
     watcher: Option<Thread>,
+    /// The caller thread ([`caller`]), its notification (a cap: `jobs`), whether it is
+    /// calling, and the clients' calls kept until it is done.
+    caller: Option<Thread>,
+    jobs_notification: Option<Object<Notification>>,
+    jobs: Word,
+    calling: bool,
+    deferred: VecDeque<supervise::Deferred>,
     endpoints: Vec<Option<Object<Endpoint>>>,
     /// The frames of every connection's shared buffer (each end maps copies).
     buffers: Vec<Object<Page>>,
@@ -138,6 +147,11 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         root_ep: None,
         sup_ep: sup.endpoint(),
         watcher: None,
+        caller: None,
+        jobs_notification: None,
+        jobs: 0,
+        calling: false,
+        deferred: VecDeque::new(),
         endpoints: Vec::new(),
         buffers: Vec::new(),
         keeper: Keeper::new().map_err(|e| alloc::format!("model: {e}"))?,
@@ -227,6 +241,15 @@ fn start_into(
     let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, supervise::WATCHER_PRIORITY, 4)
         .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
     running.watcher = Some(watcher);
+    // The caller thread, which makes the root's calls to servers.
+    let jobs = k.create::<Notification>().map_err(|e| alloc::format!("caller notification: {e}"))?;
+    running.jobs = jobs.cap.bits();
+    running.jobs_notification = Some(jobs);
+    let arg = running.jobs | signal.bits() << 32;
+    let caller = Thread::spawn(k, vs, sup, caller::run, arg, caller::CALLER_PRIORITY, 4)
+        .map_err(|e| alloc::format!("caller thread: {e}"))?;
+    caller::CALLER_TCB.store(caller.tcb.cap.bits(), core::sync::atomic::Ordering::SeqCst);
+    running.caller = Some(caller);
     // Each server's clients in description order: (client, use) -> its index at the server.
     let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
         let mut out = Vec::new();
@@ -491,6 +514,12 @@ impl Running {
     pub fn stop(mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) -> Result<(), KernelError> {
         if let Some(w) = self.watcher.take() {
             w.delete(k, vs, sup)?;
+        }
+        if let Some(c) = self.caller.take() {
+            c.delete(k, vs, sup)?;
+        }
+        if let Some(n) = self.jobs_notification.take() {
+            k.destroy(n)?;
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;

@@ -115,6 +115,16 @@ fn dispatch<S: Serve>(
     (None, ctx.take_revoked())
 }
 
+/// Replies `label` and `len` words (the first four `mrs`): to the caller just received, or
+/// through saved reply cap `saved`.
+fn reply(k: &mut Kernel, saved: Option<Word>, label: Word, len: Word, mrs: [Word; 4]) {
+    let info = MessageInfo::new(label, 0, 0, len);
+    match saved {
+        Some(i) => super::events::reply_saved(k, i, info, mrs),
+        None => sel4::syscall::reply(info, mrs),
+    }
+}
+
 /// The server id the root answers `IDENTIFY` with (components' servers are 1, 2, ...).
 pub const ROOT_SERVER_ID: Word = 0;
 /// The same, as a capability's `endpoint` names it.
@@ -131,7 +141,7 @@ impl Running {
     }
 
     /// Serves one call `r` to the root's servers, from `client` (`None`: through a handle's
-    /// cap), and replies.
+    /// cap), and replies (through saved reply cap `saved`, if the call was kept for later).
     pub(super) fn serve_root_call(
         &mut self,
         k: &mut Kernel,
@@ -139,16 +149,15 @@ impl Running {
         sup: &mut Supervisor,
         r: &sel4::syscall::Received,
         client: Option<RootClient>,
+        mut saved: Option<Word>,
     ) -> Result<(), KernelError> {
-        let reply =
-            |label: Word, len: Word, mrs: [Word; 4]| sel4::syscall::reply(MessageInfo::new(label, 0, 0, len), mrs);
         let (label, len) = (r.info.label(), r.info.length());
         let Some(client) = client else {
             // A handle's cap: only "whose object is this?" may be asked through it.
             if label == Word::from(cellulos::runtime::limits::IDENTIFY) && len == 0 && r.info.extra_caps() == 0 {
-                reply(0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
+                reply(k, saved, 0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
             } else {
-                reply(Status::NotAllowed as Word, 0, [0; 4]);
+                reply(k, saved, Status::NotAllowed as Word, 0, [0; 4]);
             }
             return Ok(());
         };
@@ -179,7 +188,7 @@ impl Running {
             });
         }
         if !caps_ok {
-            reply(Status::CapCount as Word, 0, [0; 4]);
+            reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
             return Ok(());
         }
         let (served, revoked) = match client.service {
@@ -205,11 +214,23 @@ impl Running {
             }
             RootService::Pd => {
                 // dump_model: extracted now, between calls (a server asking is refused: it
-                // would be asked for its own part meanwhile).
+                // would be asked for its own part meanwhile). Its caller's reply cap is
+                // saved first: this thread serves servers' calls while it calls them.
                 let dump = match label as u32 == cellulos::interfaces::pd::methods::DUMP_MODEL
                     && !self.processes.get(client.instance).is_some_and(|(_, _, server)| *server)
                 {
-                    true => self.dump(k),
+                    true => {
+                        if saved.is_none() {
+                            match super::events::save_caller(&mut k.ipc) {
+                                Some(i) => saved = Some(i as Word),
+                                None => {
+                                    reply(k, None, Status::NoHandles as Word, 0, [0; 4]);
+                                    return Ok(());
+                                }
+                            }
+                        }
+                        self.dump(k, vs, sup)
+                    }
                     false => None,
                 };
                 let mut service = PdService {
@@ -276,7 +297,7 @@ impl Running {
             self.revoke_handle(k, badge)?;
         }
         if let Some((status, n, words)) = served {
-            reply(Word::from(status), n as Word, words);
+            reply(k, saved, Word::from(status), n as Word, words);
             return Ok(());
         }
         // New resources: caps to the root's endpoint with their handles' badges, minted
@@ -286,7 +307,7 @@ impl Running {
         let root_ep = self.root_ep.as_ref().map(|e| e.cap);
         for cap in msg.caps.iter().flatten() {
             let (Cap::Endpoint { badge, .. }, Some(ep)) = (*cap, root_ep) else {
-                reply(Status::CapCount as Word, 0, [0; 4]);
+                reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
                 return Ok(());
             };
             let slot = k.mint(ep, CapRights::WRITE_GRANT, Word::from(badge))?;
@@ -299,7 +320,11 @@ impl Running {
             k.ipc.msg[i] = msg.words[i];
         }
         let mrs = [msg.words[0], msg.words[1], msg.words[2], msg.words[3]];
-        sel4::syscall::reply(MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word), mrs);
+        let info = MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word);
+        match saved {
+            Some(i) => super::events::reply_saved(k, i, info, mrs),
+            None => sel4::syscall::reply(info, mrs),
+        }
         Ok(())
     }
 

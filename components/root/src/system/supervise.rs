@@ -23,13 +23,14 @@ use core::sync::atomic::Ordering;
 
 use cellulos_runtime::Status;
 use sel4::{Endpoint, MessageInfo, Word};
+use sel4_rt::println;
 use sel4_rt::start::{EXTRACT_LABEL, GIVEN_LABEL, GIVE_LABEL, GIVE_WORDS};
 
 use super::events::{
     answer_saved, end_queued, put, release_callers, save_caller, take, CALLING, ENDED, EVENT_BADGE, EVENT_WORDS,
     EXTRACT, GIVE, GIVEN, GIVE_BAD,
 };
-use super::Running;
+use super::{caller, Running};
 use crate::kernel::{Kernel, KernelError};
 use crate::thread::{ended, Ended, Supervisor};
 use crate::vspace::VSpace;
@@ -82,8 +83,9 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
             put(&e);
             release_callers(ipc, r.badge);
             if CALLING.load(Ordering::SeqCst) == r.badge {
-                // The main thread is blocked in this very call (it runs only then).
-                let _ = crate::thread::release_call(ipc, sel4::init::TCB, None, Status::ServerGone as Word);
+                // The caller thread is blocked in this very call (this thread runs only then).
+                let tcb = sel4::Cap::from_bits(caller::CALLER_TCB.load(Ordering::SeqCst));
+                let _ = crate::thread::release_call(ipc, tcb, None, Status::ServerGone as Word);
             }
         }
         sel4::syscall::signal(events);
@@ -99,8 +101,19 @@ enum Event {
     /// A PD (its badge) gives a resource to another (answered through saved reply `i`).
     Give(Word, Word, Option<super::give::Request>),
     /// A call to the root's own servers, through a connection (its client) or a handle's
-    /// cap (answered by [`Running::serve_root_call`]).
-    Call(sel4::syscall::Received, Option<super::serve::RootClient>),
+    /// cap (answered by [`Running::serve_root_call`]; through saved reply `i` if deferred).
+    Call(sel4::syscall::Received, Option<super::serve::RootClient>, Option<Word>),
+}
+
+/// A client's call that came while the root called a server, kept until that call is done.
+pub(super) struct Deferred {
+    r: sel4::syscall::Received,
+    client: Option<super::serve::RootClient>,
+    /// Its words past the registers, and the badges of the caps it carried.
+    words: Vec<Word>,
+    badges: [Word; sel4::MAX_EXTRA_CAPS],
+    /// Its saved reply cap.
+    reply: usize,
 }
 
 /// Answers the pending event with `status`.
@@ -110,7 +123,7 @@ fn answer(status: Word) {
 
 impl Running {
     /// The next event: the oldest queued, else the next call on the root's endpoint.
-    fn next_event(&self, k: &mut Kernel) -> Event {
+    fn next_event(&mut self, k: &mut Kernel) -> Event {
         let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
         loop {
             if let Some(e) = take() {
@@ -132,12 +145,18 @@ impl Running {
                     }
                 }
             }
+            if let Some(d) = self.deferred.pop_front() {
+                // As the call left the IPC buffer.
+                k.ipc.msg[4..4 + d.words.len()].copy_from_slice(&d.words);
+                k.ipc.caps_or_badges = d.badges;
+                return Event::Call(d.r, d.client, Some(d.reply as Word));
+            }
             let r = sel4::syscall::recv(ep);
             if r.badge == EVENT_BADGE {
                 continue;
             }
             if let Some(client) = self.root_call(r.badge) {
-                return Event::Call(r, client);
+                return Event::Call(r, client, None);
             }
             answer(Status::NotAllowed as Word);
         }
@@ -166,12 +185,12 @@ impl Running {
         while self.processes.iter().any(|(_, p, server)| p.is_some() && !server) {
             let (badge, how) = match self.next_event(k) {
                 Event::Ended(badge, how) => (badge, how),
-                Event::Call(r, client) => {
-                    self.serve_root_call(k, vs, sup, &r, client)?;
+                Event::Call(r, client, saved) => {
+                    self.serve_root_call(k, vs, sup, &r, client, saved)?;
                     continue;
                 }
                 Event::Give(badge, i, req) => {
-                    let given = req.ok_or(Status::BadHandle).and_then(|req| self.give(k, badge, &req));
+                    let given = req.ok_or(Status::BadHandle).and_then(|req| self.give(k, vs, sup, badge, &req));
                     match given {
                         Ok(slot) => answer_saved(k, i, 0, slot),
                         Err(status) => answer_saved(k, i, status as Word, 0),
@@ -181,7 +200,7 @@ impl Running {
                 Event::Extract(badge, i) => {
                     // A server waiting here could not answer for its own part.
                     let status = match self.index_of(badge) {
-                        Some(j) if !self.processes[j].2 => self.extract_and_send(k),
+                        Some(j) if !self.processes[j].2 => self.extract_and_send(k, vs, sup),
                         _ => 1,
                     };
                     answer_saved(k, i, status, 0);
@@ -208,35 +227,78 @@ impl Running {
                 }
                 continue;
             };
-            self.end(k, vs, i, how, &mut ends)?;
+            self.end(k, vs, sup, i, how, &mut ends)?;
         }
         if !self.extracted {
-            self.extract_and_send(k);
+            self.extract_and_send(k, vs, sup);
         }
         Ok(ends)
     }
 
     /// Calls server `s` through the root's connection to it: the reply's info and
-    /// registers, or `ServerGone` when it ended (before the call, or during it: the
-    /// supervisor thread then releases this thread).
+    /// registers (its other words in `k.ipc`, as a reply would leave them), or `ServerGone`
+    /// when it ended (before the call, or during it: the supervisor thread then releases
+    /// the caller thread). The caller thread makes the call; meanwhile this thread serves
+    /// the calls of servers to the root's services (the server called may be making one,
+    /// or wait on one that is) and keeps clients' calls for later ([`Deferred`]). A
+    /// capability in the reply goes to slot `receive` (0: none).
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn call_server(
-        &self,
+        &mut self,
         k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
         s: usize,
         info: MessageInfo,
         words: &[Word],
+        receive: Word,
     ) -> (MessageInfo, [Word; 4]) {
         let gone = (MessageInfo::new(Status::ServerGone as Word, 0, 0, 0), [0; 4]);
         let (Some(Some((cap, _))), Some((_, Some(p), true))) = (self.root_conns.get(s), self.processes.get(s)) else {
             return gone;
         };
-        if end_queued(p.badge) {
-            return gone;
+        let job = caller::Job { cap: cap.bits(), badge: p.badge, info, receive, words };
+        // One call at a time: a call served meanwhile never needs one (`dump_model` from a
+        // server is refused, clients' calls wait).
+        if self.calling || !caller::post(&job, self.jobs) {
+            return (MessageInfo::new(Status::NotAllowed as Word, 0, 0, 0), [0; 4]);
         }
-        CALLING.store(p.badge, Ordering::SeqCst);
-        let reply = k.ipc.call(cap.bits(), info, words);
-        CALLING.store(0, Ordering::SeqCst);
-        reply
+        self.calling = true;
+        let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
+        let answer = loop {
+            let r = sel4::syscall::recv(ep);
+            if r.badge == EVENT_BADGE {
+                // The caller thread's answer, or the supervisor thread's news (left in the
+                // ring for later).
+                match caller::take_answer(&mut k.ipc) {
+                    Some(answer) => break answer,
+                    None => continue,
+                }
+            }
+            match self.root_call(r.badge) {
+                // A server's call, or one through a handle's cap (it changes nothing).
+                Some(client) if client.is_none_or(|c| self.processes.get(c.instance).is_some_and(|p| p.2)) => {
+                    if let Err(e) = self.serve_root_call(k, vs, sup, &r, client, None) {
+                        println!("cellulos root: serving a call while calling a server: {e}");
+                    }
+                }
+                Some(client) => self.defer(k, r, client),
+                None => answer(Status::NotAllowed as Word),
+            }
+        };
+        self.calling = false;
+        answer
+    }
+
+    /// Keeps a client's call for when the root's call to a server is done: its reply cap
+    /// and words (answered `NoHandles` when no reply slot is free).
+    fn defer(&mut self, k: &mut Kernel, r: sel4::syscall::Received, client: Option<super::serve::RootClient>) {
+        let words: Vec<Word> = (4..r.info.length() as usize).map(|i| k.ipc.reply_word(&r.mrs, i)).collect();
+        let badges = k.ipc.caps_or_badges;
+        match save_caller(&mut k.ipc) {
+            Some(reply) => self.deferred.push_back(Deferred { r, client, words, badges, reply }),
+            None => answer(Status::NoHandles as Word),
+        }
     }
 
     /// Whether instance `i`'s end is queued, not handled yet (it cannot be asked anything).

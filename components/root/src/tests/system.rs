@@ -63,7 +63,7 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let failures = running.failures();
-    let after = running.extract(&mut c.k, None);
+    let after = running.extract(&mut c.k, &mut c.vspace, &mut c.sup, None);
     let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "{}: usage {:?} after, {:?} before", system.cleanup, c.k.usage(), before);
