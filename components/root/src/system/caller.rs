@@ -49,7 +49,7 @@ pub(super) struct Job<'a> {
 /// Hands `job` to the caller thread (main thread) through its notification `jobs`; false
 /// when it has too many words.
 pub(super) fn post(job: &Job<'_>, jobs: Word) -> bool {
-    if job.words.len() > JOB_WORDS || job.info.length() as usize != job.words.len() {
+    if job.words.len() > JOB_WORDS || job.info.length() != job.words.len() {
         return false;
     }
     DONE.store(false, Ordering::SeqCst);
@@ -68,7 +68,7 @@ pub(super) fn take_answer(ipc: &mut sel4::IpcBuffer) -> Option<(MessageInfo, [Wo
     }
     let info = MessageInfo(ANSWER[0].load(Ordering::SeqCst));
     let word = |i: usize| ANSWER[1 + i].load(Ordering::SeqCst);
-    for i in 4..(info.length() as usize).min(MSG_MAX_WORDS) {
+    for i in 4..(info.length()).min(MSG_MAX_WORDS) {
         ipc.msg[i] = word(i);
     }
     Some((info, [word(0), word(1), word(2), word(3)]))
@@ -83,7 +83,7 @@ pub(super) extern "C" fn run(arg: Word, ipc: &'static mut sel4::IpcBuffer, _sup:
         let job = |i: usize| JOB[i].load(Ordering::SeqCst);
         let (cap, badge, info, receive) = (job(0), job(1), MessageInfo(job(2)), job(3));
         let words: [Word; JOB_WORDS] = core::array::from_fn(|i| job(4 + i));
-        let len = (info.length() as usize).min(JOB_WORDS);
+        let len = (info.length()).min(JOB_WORDS);
         // A server whose end is queued is not called (the supervisor thread could release
         // this call only once it is made).
         let (info, mrs) = if end_queued(badge) {
@@ -97,7 +97,7 @@ pub(super) extern "C" fn run(arg: Word, ipc: &'static mut sel4::IpcBuffer, _sup:
             answer
         };
         ANSWER[0].store(info.0, Ordering::SeqCst);
-        for i in 0..(info.length() as usize).min(MSG_MAX_WORDS) {
+        for i in 0..(info.length()).min(MSG_MAX_WORDS) {
             ANSWER[1 + i].store(ipc.reply_word(&mrs, i), Ordering::SeqCst);
         }
         DONE.store(true, Ordering::SeqCst);

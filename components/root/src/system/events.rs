@@ -59,6 +59,23 @@ pub(super) fn take() -> Option<[Word; EVENT_WORDS]> {
     Some(event)
 }
 
+/// The kind of a queued event the main thread answered before taking it.
+pub(super) const ANSWERED: Word = 0;
+
+/// Offers each queued event to `answer` (main thread): those it answers now are skipped
+/// when taken.
+pub(super) fn answer_queued(mut answer: impl FnMut(&[Word; EVENT_WORDS]) -> bool) {
+    let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));
+    for n in taken..put {
+        // Only the main thread writes a queued event (the supervisor thread, past `put`).
+        let cells = &EVENTS[n % RING];
+        let e = core::array::from_fn(|i| cells[i].load(Ordering::SeqCst));
+        if e[0] != ANSWERED && answer(&e) {
+            cells[0].store(ANSWERED, Ordering::SeqCst);
+        }
+    }
+}
+
 /// Whether the end of the PD behind `badge` is queued, not handled yet.
 pub(super) fn end_queued(badge: Word) -> bool {
     let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));

@@ -221,7 +221,7 @@ impl Running {
                 {
                     true => {
                         if saved.is_none() {
-                            match super::events::save_caller(&mut k.ipc) {
+                            match super::events::save_caller(k.ipc) {
                                 Some(i) => saved = Some(i as Word),
                                 None => {
                                     reply(k, None, Status::NoHandles as Word, 0, [0; 4]);

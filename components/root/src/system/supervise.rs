@@ -27,8 +27,8 @@ use sel4_rt::println;
 use sel4_rt::start::{EXTRACT_LABEL, GIVEN_LABEL, GIVE_LABEL, GIVE_WORDS};
 
 use super::events::{
-    answer_saved, end_queued, put, release_callers, save_caller, take, CALLING, ENDED, EVENT_BADGE, EVENT_WORDS,
-    EXTRACT, GIVE, GIVEN, GIVE_BAD,
+    answer_queued, answer_saved, end_queued, put, release_callers, reply_saved, save_caller, take, CALLING, ENDED,
+    EVENT_BADGE, EVENT_WORDS, EXTRACT, GIVE, GIVEN, GIVE_BAD,
 };
 use super::{caller, Running};
 use crate::kernel::{Kernel, KernelError};
@@ -136,16 +136,21 @@ impl Running {
                     EXTRACT => return Event::Extract(e[1], e[2]),
                     GIVE => return Event::Give(e[1], e[2], super::give::Request::from_words(&words(3))),
                     GIVE_BAD => return Event::Give(e[1], e[2], None),
-                    _ => {
-                        // GIVEN: whether the slot holds a gift to the asker.
-                        let given = self.index_of(e[1]).and_then(|i| self.processes[i].1.as_ref());
-                        let ok = given.is_some_and(|p| p.holds_given(e[3]));
-                        answer_saved(k, e[2], if ok { 0 } else { Status::NotAllowed as Word }, 0);
+                    GIVEN => {
+                        self.answer_given(k, &e);
                         continue;
                     }
+                    // Answered already.
+                    _ => continue,
                 }
             }
             if let Some(d) = self.deferred.pop_front() {
+                let live = |i: usize| self.processes.get(i).is_some_and(|p| p.1.is_some());
+                if d.client.is_some_and(|c| !live(c.instance)) {
+                    // Its caller ended meanwhile (a cleanup's plan): nobody waits for it.
+                    reply_saved(k, d.reply as Word, MessageInfo::new(Status::ServerGone as Word, 0, 0, 0), [0; 4]);
+                    continue;
+                }
                 // As the call left the IPC buffer.
                 k.ipc.msg[4..4 + d.words.len()].copy_from_slice(&d.words);
                 k.ipc.caps_or_badges = d.badges;
@@ -270,9 +275,12 @@ impl Running {
             if r.badge == EVENT_BADGE {
                 // The caller thread's answer, or the supervisor thread's news (left in the
                 // ring for later).
-                match caller::take_answer(&mut k.ipc) {
+                match caller::take_answer(k.ipc) {
                     Some(answer) => break answer,
-                    None => continue,
+                    None => {
+                        self.answer_now(k);
+                        continue;
+                    }
                 }
             }
             match self.root_call(r.badge) {
@@ -290,12 +298,36 @@ impl Running {
         answer
     }
 
+    /// While the caller thread calls a server: answers the queued requests that need no
+    /// call to one (a server waiting for its answer may be the one called): an extraction
+    /// a server asks for (refused, as always) and a gift check.
+    fn answer_now(&self, k: &mut Kernel) {
+        answer_queued(|e| match e[0] {
+            EXTRACT if self.index_of(e[1]).is_some_and(|i| self.processes[i].2) => {
+                answer_saved(k, e[2], 1, 0);
+                true
+            }
+            GIVEN => {
+                self.answer_given(k, e);
+                true
+            }
+            _ => false,
+        });
+    }
+
+    /// Answers a gift check (`GIVEN`): whether the slot holds a gift to the asker.
+    fn answer_given(&self, k: &mut Kernel, e: &[Word; EVENT_WORDS]) {
+        let given = self.index_of(e[1]).and_then(|i| self.processes[i].1.as_ref());
+        let ok = given.is_some_and(|p| p.holds_given(e[3]));
+        answer_saved(k, e[2], if ok { 0 } else { Status::NotAllowed as Word }, 0);
+    }
+
     /// Keeps a client's call for when the root's call to a server is done: its reply cap
     /// and words (answered `NoHandles` when no reply slot is free).
     fn defer(&mut self, k: &mut Kernel, r: sel4::syscall::Received, client: Option<super::serve::RootClient>) {
-        let words: Vec<Word> = (4..r.info.length() as usize).map(|i| k.ipc.reply_word(&r.mrs, i)).collect();
+        let words: Vec<Word> = (4..r.info.length()).map(|i| k.ipc.reply_word(&r.mrs, i)).collect();
         let badges = k.ipc.caps_or_badges;
-        match save_caller(&mut k.ipc) {
+        match save_caller(k.ipc) {
             Some(reply) => self.deferred.push_back(Deferred { r, client, words, badges, reply }),
             None => answer(Status::NoHandles as Word),
         }
