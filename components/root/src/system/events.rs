@@ -1,8 +1,9 @@
-//! What the supervisor thread and the main thread share, without locks: the supervisor
-//! thread (below the main thread's priority) runs only while the main thread is blocked,
-//! but on its own stack, so every cell is an atomic, written by one side, read by the
-//! other. The ring of events the supervisor thread queues, the reply caps of requests the
-//! main thread answers later, the server the main thread is calling, and the clients'
+//! What the supervisor thread, the main thread and the caller thread share, without locks:
+//! the supervisor thread (below the other two's priority) runs only while both are
+//! blocked, but on its own stack, so every cell is an atomic, written by one side, read by
+//! the other. The ring of events the supervisor thread queues, the reply caps of requests
+//! the main thread answers later (the supervisor thread's, and clients' calls kept while
+//! the root calls a server), the server the caller thread is calling, and the clients'
 //! calls to servers, which the supervisor thread releases when a server ends.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -97,11 +98,12 @@ pub(super) fn reset() {
     }
 }
 
-/// The supervisor badge of the server the main thread is calling (0: none).
+/// The supervisor badge of the server the caller thread is calling (0: none).
 pub(super) static CALLING: AtomicU64 = AtomicU64::new(0);
 /// Slots of the root's CSpace for the reply caps of requests the main thread answers later
-/// (an extraction, a give: it calls servers meanwhile, and the supervisor thread must stay
-/// free to take their faults, so it passes these on without waiting), and which are in use.
+/// (an extraction, a give: the supervisor thread must stay free to take faults, so it
+/// passes these on without waiting; a client's call kept while the root calls a server),
+/// and which are in use.
 pub(super) const SAVED_REPLIES: usize = 32;
 static REPLY_SLOTS: [AtomicU64; SAVED_REPLIES] = [const { AtomicU64::new(0) }; SAVED_REPLIES];
 static REPLY_BUSY: [AtomicBool; SAVED_REPLIES] = [const { AtomicBool::new(false) }; SAVED_REPLIES];
@@ -141,7 +143,7 @@ pub(super) fn reply_saved(k: &mut Kernel, i: Word, info: MessageInfo, mrs: [Word
 }
 
 /// Clients' calls to servers, for the supervisor thread to release when a server ends (so
-/// that a server waiting on it answers the main thread, which may be waiting on that one):
+/// that a server waiting on it answers the root, which may be waiting on that one):
 /// each the client's TCB (a slot of the root's; 0: a free entry), the server's supervisor
 /// badge and the client's slots to it. The main thread fills them when the system starts
 /// and empties a client's before its TCB is deleted. Room for every (client, server) pair of

@@ -9,13 +9,14 @@
 //! give) keep their caller's reply cap in a slot of their own. (What the two threads share
 //! is in [`super::events`].)
 //!
-//! The main thread itself calls servers (extraction, a client gone, a give). A server that
-//! faults meanwhile cannot answer, and the main thread could not take the fault's report:
-//! so the supervisor thread, below the main thread's priority (it runs only while the main
-//! thread is blocked), releases the main thread from a call to a server that ended with
-//! `ServerGone`, as the kernel would deliver a reply, once the end is queued, and every
-//! client call waiting on that server too (a server that waited on it answers the main
-//! thread then); a server whose end is queued is not called ([`Running::call_server`]).
+//! The root's calls to servers (extraction, a client gone, a give, a cleanup's space
+//! deletion) are made by the caller thread ([`super::caller`]) while the main thread
+//! serves servers' calls to the root ([`Running::call_server`]). A server that faults
+//! meanwhile cannot answer: so the supervisor thread, below both threads' priority (it
+//! runs only while both are blocked), releases the caller thread from a call to a server
+//! that ended with `ServerGone`, as the kernel would deliver a reply, once the end is
+//! queued, and every client call waiting on that server too (a server that waited on it
+//! answers the root then); a server whose end is queued is not called.
 
 use alloc::string::String;
 use alloc::vec::Vec;
