@@ -244,6 +244,16 @@ impl Book {
         self.remove(id, true)
     }
 
+    /// Ends object `id`, which ended on its own (a PD that exited): it, the MAP edges
+    /// touching it and every handle to it go, and its id may name a new object. The
+    /// badges of the handles that ended, whose capabilities must be revoked.
+    pub fn end_object(&mut self, id: ObjectId) -> Vec<Badge> {
+        match self.object(id) {
+            Some(_) => self.remove(id, true),
+            None => Vec::new(),
+        }
+    }
+
     /// Deletes space `id` whoever holds it (a cleanup plan's step, asked by the root): it,
     /// its resources and every handle to them end. Its key, and the badges of the handles
     /// that ended, whose capabilities must be revoked.

@@ -1,4 +1,5 @@
-//! A server's book over a long life: object ids are used again, a space a cleanup deleted
+//! A server's book over a long life: object ids are used again (an object that ended on its
+//! own too, with every handle to it), a space a cleanup deleted
 //! keeps its id empty, and a book naming an id past what the root accepts is refused when
 //! decoded rather than costing the root the memory of that many objects.
 
@@ -49,6 +50,19 @@ fn a_space_deleted_keeps_its_id_and_its_resources_do_not() {
     let b = book.add(object(Class::Resource, 3, None));
     assert_eq!(a, tally);
     assert_ne!(b, space);
+}
+
+#[test]
+fn an_object_that_ended_on_its_own_ends_every_handle_and_frees_its_id() {
+    let mut book = Book::new();
+    let pd = book.add(object(Class::Resource, 4, None));
+    let (a, b) = (book.grant(CLIENT, pd, 3).expect("a handle"), book.grant(CLIENT + 1, pd, 1).expect("another"));
+    let mut ended = book.end_object(pd);
+    ended.sort_unstable();
+    assert_eq!(ended, vec![a, b], "both holders' handles end");
+    assert!(book.object(pd).is_none() && book.handles().next().is_none());
+    assert!(book.end_object(pd).is_empty(), "ended already: nothing more");
+    assert_eq!(book.add(object(Class::Resource, 5, None)), pd, "its id names the next object");
 }
 
 #[test]

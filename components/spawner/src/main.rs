@@ -15,7 +15,7 @@ use cellulos_component::sel4_rt::{println, sel4};
 use cellulos_component::{Checks, Component, Error};
 
 use cellulos::interfaces::memory::{MemoryClient, RegionKind, Rights};
-use cellulos::interfaces::pd::{PdClient, PdError, ProcessConfig, Sharing, ThreadConfig};
+use cellulos::interfaces::pd::{PdClient, PdError, PdInfo, ProcessConfig, Sharing, ThreadConfig};
 use cellulos::runtime::handle::Handle;
 
 /// What the thread runs: it gives the CPU away until it is terminated.
@@ -32,6 +32,9 @@ fn text<const N: usize>(s: &str) -> String<N> {
 fn process(image: &str, priority: u8) -> ProcessConfig {
     ProcessConfig { image: text(image), stack_pages: 16, heap_pages: 0, priority }
 }
+
+/// Thread PDs made and terminated one after another.
+const CYCLES: usize = 50;
 
 cellulos_component::main!(run);
 
@@ -119,6 +122,26 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     // address space (the root's test compares their regions' addresses).
     let again = pds.create(text("worker.again"))?;
     pds.configure_thread(&again, &me, ThreadConfig { entry, arg: 7, stack_pages: 4, priority: 100 })?;
+    // New PDs take the places of those that ended: the handle of one that ended names none
+    // of them, and PDs made and ended many times leave the server no bigger (the root's test
+    // counts its places).
+    let fresh = [
+        pds.create(text("spawner.fresh"))?,
+        pds.create(text("spawner.fresh"))?,
+        pds.create(text("spawner.fresh"))?,
+        pds.create(text("spawner.fresh"))?,
+    ];
+    t.check(pds.info(&heapy).is_err(), "the handle of a process that ended names no new PD");
+    let named = |i: Result<PdInfo, _>| i.is_ok_and(|i| i.name.as_str() == "spawner.fresh");
+    t.check(fresh.iter().all(|f| named(pds.info(f))), "each new PD's handle names it");
+    for f in fresh {
+        pds.terminate(f)?;
+    }
+    for _ in 0..CYCLES {
+        let cycle = pds.create(text("spawner.cycle"))?;
+        pds.configure_thread(&cycle, &me, ThreadConfig { entry, arg: 7, stack_pages: 4, priority: 100 })?;
+        pds.terminate(cycle)?;
+    }
     t.check(c.extract_model().is_ok(), "a snapshot after both ended");
     println!("spawner: {} check(s) failed", t.failed);
     Ok(t.failed)

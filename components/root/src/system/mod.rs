@@ -504,6 +504,12 @@ impl Running {
         uses.iter().filter(move |u| u.server as usize == s)
     }
 
+    /// The places the PD server has for PDs (keys are used again: the most it knew at once).
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn pd_places(&self) -> usize {
+        self.pd_state.places()
+    }
+
     /// How many extractions and cleanups failed (a cleanup that left the model unlike its
     /// plan, or could not be planned).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]

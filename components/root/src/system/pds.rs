@@ -90,6 +90,10 @@ struct Given {
 #[derive(Default)]
 pub struct PdState {
     entries: Vec<Option<Entry>>,
+    /// Entries that ended and whose handles are not ended yet, and those free for a new PD
+    /// (a key is used again only once nobody's handle names it).
+    ended: Vec<usize>,
+    free: Vec<usize>,
     /// PDs that end together.
     links: Vec<(usize, usize)>,
 }
@@ -166,8 +170,7 @@ impl PdServer for PdCtx<'_> {
             faulted: false,
             shared: Vec::new(),
         };
-        self.st.entries.push(Some(entry));
-        Ok(New::object(self.st.entries.len() as u64 - 1))
+        Ok(New::object(self.st.add(entry)))
     }
 
     fn create(&mut self, caller: Badge, name: HString<32>) -> Result<New<Pd>, PdError> {
@@ -182,8 +185,7 @@ impl PdServer for PdCtx<'_> {
             faulted: false,
             shared: Vec::new(),
         };
-        self.st.entries.push(Some(entry));
-        Ok(New::object(self.st.entries.len() as u64 - 1))
+        Ok(New::object(self.st.add(entry)))
     }
 
     fn configure_process(&mut self, caller: Badge, target: Held<Pd>, config: ProcessConfig) -> Result<(), PdError> {
@@ -489,6 +491,7 @@ pub fn end(
         end(k, processes, keeper, st, t)?;
     }
     let Some(entry) = st.entries.get_mut(key).and_then(Option::take) else { return Ok(()) };
+    st.ended.push(key);
     // What it is linked to ends with it.
     let linked: Vec<usize> =
         st.links.iter().filter_map(|(a, b)| (*a == key).then_some(*b).or((*b == key).then_some(*a))).collect();
@@ -549,6 +552,39 @@ fn give_back(k: &mut Kernel, p: &mut Process, keeper: &mut Keeper, given: Given)
 }
 
 impl PdState {
+    /// Adds `entry` in a free place: its key.
+    fn add(&mut self, entry: Entry) -> u64 {
+        match self.free.pop() {
+            Some(key) => {
+                self.entries[key] = Some(entry);
+                key as u64
+            }
+            None => {
+                self.entries.push(Some(entry));
+                self.entries.len() as u64 - 1
+            }
+        }
+    }
+
+    /// The entries that ended since last asked, whose handles must end before their keys
+    /// are used again ([`PdState::reuse`]).
+    pub fn take_ended(&mut self) -> Vec<usize> {
+        core::mem::take(&mut self.ended)
+    }
+
+    /// Entry `key` ended and no handle names it: a new PD may have its key.
+    pub fn reuse(&mut self, key: usize) {
+        if self.entries.get(key).is_some_and(Option::is_none) && !self.free.contains(&key) {
+            self.free.push(key);
+        }
+    }
+
+    /// How many places for entries there are (the most PDs it knew at once).
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn places(&self) -> usize {
+        self.entries.len()
+    }
+
     /// Whether `share_region` mapped memory object `mo` into a process (`Shared`).
     pub fn shares(&self, mo: MoId) -> bool {
         let given = self.entries.iter().flatten().flat_map(|e| e.shared.iter());

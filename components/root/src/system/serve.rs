@@ -296,6 +296,7 @@ impl Running {
         for badge in revoked {
             self.revoke_handle(k, badge)?;
         }
+        self.forget_ended_pds(k)?;
         if let Some((status, n, words)) = served {
             reply(k, saved, Word::from(status), n as Word, words);
             return Ok(());
@@ -338,6 +339,22 @@ impl Running {
         Ok(())
     }
 
+    /// The PDs that ended (terminated, with one they were linked to, on their own, with
+    /// their maker): every handle to them ends (caps revoked), then their keys may name new
+    /// PDs (before, a holder's stale handle would have named the new one).
+    pub(super) fn forget_ended_pds(&mut self, k: &mut Kernel) -> Result<(), KernelError> {
+        for key in self.pd_state.take_ended() {
+            let ids: Vec<_> = self.pd_book.objects().filter(|(_, o)| o.key == key as u64).map(|(id, _)| id).collect();
+            for id in ids {
+                for badge in self.pd_book.end_object(id) {
+                    self.revoke_handle(k, badge)?;
+                }
+            }
+            self.pd_state.reuse(key);
+        }
+        Ok(())
+    }
+
     /// Instance `i` is going: the PDs it made and its threads end, the memory it got from
     /// the root is given back, and its handles end (their caps revoked).
     pub(super) fn release_root_holds(&mut self, k: &mut Kernel, vs: &mut VSpace, i: usize) -> Result<(), KernelError> {
@@ -349,6 +366,7 @@ impl Running {
         for key in self.pd_state.of_instance(i) {
             pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
         }
+        self.forget_ended_pds(k)?;
         let budgets: Vec<u32> = Vec::new();
         MemoryCtx {
             k: &mut *k,

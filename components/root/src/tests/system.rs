@@ -24,6 +24,8 @@ struct Run {
     failures: usize,
     /// The model once every client was done.
     after: Result<osmosis::Model, String>,
+    /// The places the root's PD server had for PDs (the most it knew at once).
+    pd_places: usize,
 }
 
 impl Run {
@@ -64,10 +66,11 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let failures = running.failures();
     let after = running.extract(&mut c.k, &mut c.vspace, &mut c.sup, None);
+    let pd_places = running.pd_places();
     let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "{}: usage {:?} after, {:?} before", system.cleanup, c.k.usage(), before);
-    Ok(Run { ends, models, failures, after })
+    Ok(Run { ends, models, failures, after, pd_places })
 }
 
 /// Boots the instances named alone, checks that `client` exited 0 (a test client's exit
@@ -393,6 +396,9 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
     ensure!(end("spawner") == Some(Ended::Exited(0)), "spawner: {:?}", end("spawner"));
     // The process it started with a heap found its allocations there (its exit code).
     ensure!(end("spawner.heapy") == Some(Ended::Exited(0)), "spawner.heapy: {:?}", end("spawner.heapy"));
+    // PDs that ended leave their places to new ones: 6 at most at once, then 50 made and
+    // ended one after another (59 places if none were used again).
+    ensure!(run.pd_places <= 8, "the PD server has {} places for PDs, expected at most 8", run.pd_places);
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
