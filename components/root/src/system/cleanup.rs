@@ -161,6 +161,10 @@ impl Running {
                 println!("cellulos root: cleanup: deleted {id}, served by a PD that lives on");
             }
         }
+        if let Err(e) = self.settle_tables(k) {
+            println!("cellulos root: cleanup: ending handles to what it deleted: {e}");
+            self.failures += 1;
+        }
         self.verify(k, vs, sup, model, &plan);
         Ok(())
     }

@@ -24,6 +24,7 @@ use sel4::{Tcb, UserContext, Word};
 
 use super::memory::MemoryState;
 use super::serve::{RootClient, RootService, ROOT_SERVER_ID_U32};
+use super::table::Table;
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::Process;
 use crate::thread::Supervisor;
@@ -43,7 +44,7 @@ struct Cpu {
 /// The server's state (the root keeps it between calls).
 #[derive(Default)]
 pub struct CpuState {
-    cpus: Vec<Option<Cpu>>,
+    cpus: Table<Cpu>,
     /// The book's VCPU and PCPU spaces (its CPUs and cores live in them).
     pub spaces: (ObjectId, ObjectId),
 }
@@ -68,7 +69,7 @@ impl CpuCtx<'_> {
     }
 
     fn cpu(&mut self, key: u64) -> Result<&mut Cpu, CpuError> {
-        self.st.cpus.get_mut(key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)
+        self.st.cpus.get_mut(key as usize).ok_or(CpuError::NotConfigured)
     }
 
     /// The caller's memory connections (whose handles it may pass here).
@@ -112,8 +113,7 @@ impl CpuServer for CpuCtx<'_> {
             return Err(CpuError::BadPriority);
         }
         let cpu = Cpu { tcb, holder: i, node, priority, bound: None, state: State::Created, pinned: false };
-        self.st.cpus.push(Some(cpu));
-        Ok(New::resource(self.st.cpus.len() as u64 - 1, self.st.spaces.0))
+        Ok(New::resource(self.st.cpus.add(cpu), self.st.spaces.0))
     }
 
     fn bind(&mut self, caller: Badge, cpu: Held<VCPU>, ads: Foreign<ADS>) -> Result<(), CpuError> {
@@ -122,7 +122,7 @@ impl CpuServer for CpuCtx<'_> {
         let holders = self.memory_holders(i);
         let owner = self.memory.own_space(self.memory_book, badge, &holders).ok_or(CpuError::NotBound)?;
         let (k, sup) = (&mut *self.k, &mut *self.sup);
-        let c = self.st.cpus.get_mut(cpu.key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)?;
+        let c = self.st.cpus.get_mut(cpu.key as usize).ok_or(CpuError::NotConfigured)?;
         if c.bound.is_some() {
             return Err(CpuError::Running);
         }
@@ -140,7 +140,7 @@ impl CpuServer for CpuCtx<'_> {
         let backed = self.memory.backed(self.memory_book, badge, &holders).ok_or(CpuError::NotConfigured)?;
         let frame = *backed.frames.first().ok_or(CpuError::NotConfigured)?;
         let k = &mut *self.k;
-        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        let c = self.st.cpus.get(cpu.key as usize).ok_or(CpuError::NotConfigured)?;
         if c.bound.is_none() {
             return Err(CpuError::NotBound);
         }
@@ -149,7 +149,7 @@ impl CpuServer for CpuCtx<'_> {
 
     fn write_registers(&mut self, _caller: Badge, cpu: Held<VCPU>, registers: Registers) -> Result<(), CpuError> {
         let k = &mut *self.k;
-        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        let c = self.st.cpus.get(cpu.key as usize).ok_or(CpuError::NotConfigured)?;
         if c.state == State::Running {
             return Err(CpuError::Running);
         }
@@ -168,7 +168,7 @@ impl CpuServer for CpuCtx<'_> {
 
     fn read_registers(&mut self, _caller: Badge, cpu: Held<VCPU>) -> Result<Registers, CpuError> {
         let k = &mut *self.k;
-        let c = self.st.cpus.get(cpu.key as usize).and_then(Option::as_ref).ok_or(CpuError::NotConfigured)?;
+        let c = self.st.cpus.get(cpu.key as usize).ok_or(CpuError::NotConfigured)?;
         let r = k.ipc.tcb_read_registers(c.tcb.cap, false, 0, UserContext::WORDS as Word).map_err(sel4_err)?;
         Ok(Registers {
             rip: r.rip,
@@ -242,7 +242,7 @@ impl CpuServer for CpuCtx<'_> {
 
 /// A CPU by key, borrowing only the state (so the kernel can be used beside it).
 fn cpu_in(st: &mut CpuState, key: u64) -> Result<&mut Cpu, CpuError> {
-    st.cpus.get_mut(key as usize).and_then(Option::as_mut).ok_or(CpuError::NotConfigured)
+    st.cpus.get_mut(key as usize).ok_or(CpuError::NotConfigured)
 }
 
 /// Deletes CPU `key`: its TCB, its supervisor slot in the component it ran in, its node.
@@ -253,7 +253,7 @@ pub fn destroy(
     st: &mut CpuState,
     key: usize,
 ) -> Result<(), KernelError> {
-    let Some(c) = st.cpus.get_mut(key).and_then(Option::take) else { return Ok(()) };
+    let Some(c) = st.cpus.take(key) else { return Ok(()) };
     k.destroy(c.tcb)?;
     if let Some((owner, slot, _)) = c.bound {
         if let Some(p) = processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()) {
@@ -265,29 +265,30 @@ pub fn destroy(
 }
 
 impl CpuState {
+    /// Ends the handles to CPUs that ended and frees their keys ([`Table::settle`]).
+    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> Vec<Badge> {
+        self.cpus.settle::<cellulos::interfaces::cpu::resources::VCPU>(book)
+    }
+
     /// The CPU whose faults arrive with `badge`.
     pub fn by_badge(&self, badge: Word) -> Option<usize> {
-        self.cpus.iter().position(|c| c.as_ref().and_then(|c| c.bound).is_some_and(|(_, _, b)| b == badge))
+        self.cpus.iter().find(|(_, c)| c.bound.is_some_and(|(_, _, b)| b == badge)).map(|(key, _)| key)
     }
 
     /// Records that CPU `key` faulted (it stays blocked until destroyed).
     pub fn faulted(&mut self, key: usize) {
-        if let Some(c) = self.cpus.get_mut(key).and_then(Option::as_mut) {
+        if let Some(c) = self.cpus.get_mut(key) {
             c.state = State::Faulted;
         }
     }
 
     /// The CPUs instance `i` made or that run in it (to go with it).
     pub fn of_instance(&self, i: usize) -> Vec<usize> {
-        (0..self.cpus.len())
-            .filter(|k| {
-                self.cpus[*k].as_ref().is_some_and(|c| c.holder == i || c.bound.is_some_and(|(o, _, _)| o == i))
-            })
-            .collect()
+        self.cpus.keys_where(|c| c.holder == i || c.bound.is_some_and(|(o, _, _)| o == i))
     }
 
     /// Every CPU.
     pub fn all(&self) -> Vec<usize> {
-        (0..self.cpus.len()).filter(|k| self.cpus[*k].is_some()).collect()
+        self.cpus.keys_where(|_| true)
     }
 }

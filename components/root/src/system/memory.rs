@@ -19,6 +19,7 @@ use osmosis::{NodeIdx, Perms};
 use sel4::{init, CapRights, Page, Pml4, Word};
 
 use super::serve::RootClient;
+use super::table::Table;
 use crate::kernel::{Kernel, Object};
 use crate::process::Process;
 use crate::vspace::VSpace;
@@ -64,9 +65,9 @@ struct Memory {
 /// The server's state (the root keeps it between calls).
 #[derive(Default)]
 pub struct MemoryState {
-    spaces: Vec<Option<Ads>>,
-    regions: Vec<Option<Reserved>>,
-    mos: Vec<Option<Memory>>,
+    spaces: Table<Ads>,
+    regions: Table<Reserved>,
+    mos: Table<Memory>,
     /// The book's MO space (every memory object lives in it).
     pub physical: ObjectId,
     /// Instances that asked for their own space already.
@@ -86,13 +87,23 @@ pub struct Backed {
 }
 
 impl MemoryState {
+    /// Ends the handles to address spaces, regions and memory objects that ended and frees
+    /// their keys ([`Table::settle`]).
+    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> Vec<Badge> {
+        use cellulos::interfaces::memory::{resources, spaces};
+        let mut revoked = self.spaces.settle::<spaces::ADS>(book);
+        revoked.extend(self.regions.settle::<resources::VMR>(book));
+        revoked.extend(self.mos.settle::<resources::MO>(book));
+        revoked
+    }
+
     /// The attached region behind handle `badge` of `book` (the memory server's), if one of
     /// `holders` (an instance's connection badges) holds it.
     pub fn backed(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<Backed> {
         let (_, object) = holders.iter().find_map(|h| book.resolve(badge, *h, "VMR").ok())?;
-        let r = self.regions.get(object.key as usize)?.as_ref()?;
+        let r = self.regions.get(object.key as usize)?;
         let (mo, offset, _) = r.attached.as_ref()?;
-        let m = self.mos.get(*mo)?.as_ref()?;
+        let m = self.mos.get(*mo)?;
         let frames = m.frames.iter().skip(*offset as usize).take(r.pages as usize).map(|f| f.cap).collect();
         Some(Backed { va: r.va, kind: r.kind, frames, mo: m.node })
     }
@@ -101,15 +112,21 @@ impl MemoryState {
     /// `holders` holds it (the CPU server's `bind`).
     pub fn own_space(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<usize> {
         let (_, object) = holders.iter().find_map(|h| book.resolve(badge, *h, "ADS").ok())?;
-        match self.spaces.get(object.key as usize)?.as_ref()? {
+        match self.spaces.get(object.key as usize)? {
             Ads::Own(i) => Some(*i),
             Ads::New { .. } => None,
         }
     }
 
+    /// How many places for address spaces, regions and memory objects there are.
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn places(&self) -> usize {
+        self.spaces.places() + self.regions.places() + self.mos.places()
+    }
+
     /// Pages instance `i` has allocated through the memory server.
     pub fn charged_to(&self, i: usize) -> u64 {
-        self.mos.iter().flatten().filter(|m| m.owner == i).map(|m| m.frames.len() as u64).sum()
+        self.mos.values().filter(|m| m.owner == i).map(|m| m.frames.len() as u64).sum()
     }
 }
 
@@ -159,7 +176,7 @@ impl MemoryCtx<'_> {
     }
 
     fn region(&mut self, key: u64) -> Result<&mut Reserved, MemoryError> {
-        self.st.regions.get_mut(key as usize).and_then(Option::as_mut).ok_or(MemoryError::BadAddress)
+        self.st.regions.get_mut(key as usize).ok_or(MemoryError::BadAddress)
     }
 
     /// Pages the instance has allocated so far (through this server, and copies of its
@@ -173,10 +190,10 @@ impl MemoryCtx<'_> {
     fn is_free(&self, ads: usize, va: Word, pages: u32) -> bool {
         let end = va + Word::from(pages) * 4096;
         let clash = |start: Word, n: u64| start < end && va < start + n * 4096;
-        if self.st.regions.iter().flatten().any(|r| r.ads == ads && clash(r.va, u64::from(r.pages))) {
+        if self.st.regions.values().any(|r| r.ads == ads && clash(r.va, u64::from(r.pages))) {
             return false;
         }
-        match self.st.spaces.get(ads).and_then(Option::as_ref) {
+        match self.st.spaces.get(ads) {
             Some(Ads::Own(i)) => {
                 let p = self.processes.get(*i).and_then(|(_, p, _)| p.as_ref());
                 !p.is_some_and(|p| p.mapped_ranges().any(|(start, n)| clash(start, n)))
@@ -195,7 +212,7 @@ impl MemoryCtx<'_> {
             (r.ads, r.va, r.pages)
         };
         let frames: Vec<sel4::Cap<Page>> = {
-            let m = self.st.mos.get(mo).and_then(Option::as_ref).ok_or(MemoryError::BadAddress)?;
+            let m = self.st.mos.get(mo).ok_or(MemoryError::BadAddress)?;
             let from = offset as usize;
             if from + pages as usize > m.frames.len() {
                 return Err(MemoryError::BadSize);
@@ -214,7 +231,7 @@ impl MemoryCtx<'_> {
                     break;
                 }
             };
-            let mapped = match self.st.spaces.get_mut(ads).and_then(Option::as_mut) {
+            let mapped = match self.st.spaces.get_mut(ads) {
                 Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
                     Some(p) => p.map_frame(self.k, copy, at, cap_rights),
                     None => Err(crate::KernelError::Sel4("map: process gone", sel4::Error::InvalidArgument)),
@@ -239,7 +256,7 @@ impl MemoryCtx<'_> {
 
     fn unmap_copies(&mut self, ads: usize, copies: Vec<(sel4::Cap<Page>, Word)>) {
         for (copy, at) in copies {
-            let _ = match self.st.spaces.get_mut(ads).and_then(Option::as_mut) {
+            let _ = match self.st.spaces.get_mut(ads) {
                 Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
                     Some(p) => p.unmap_frame(self.k, copy, at),
                     None => Ok(()),
@@ -252,7 +269,7 @@ impl MemoryCtx<'_> {
     }
 
     fn mo_of(&self, key: u64) -> Result<&Memory, MemoryError> {
-        self.st.mos.get(key as usize).and_then(Option::as_ref).ok_or(MemoryError::BadAddress)
+        self.st.mos.get(key as usize).ok_or(MemoryError::BadAddress)
     }
 }
 
@@ -263,8 +280,7 @@ impl MemoryServer for MemoryCtx<'_> {
             return Err(MemoryError::AlreadyHeld);
         }
         self.st.owned.push(i);
-        self.st.spaces.push(Some(Ads::Own(i)));
-        Ok(New::object(self.st.spaces.len() as u64 - 1))
+        Ok(New::object(self.st.spaces.add(Ads::Own(i))))
     }
 
     fn create_ads(&mut self, caller: Badge) -> Result<New<ADS>, MemoryError> {
@@ -282,22 +298,20 @@ impl MemoryServer for MemoryCtx<'_> {
             }
         };
         let vspace = VSpace::new(pml4.cap);
-        self.st.spaces.push(Some(Ads::New { pml4, vspace, node, holder: i }));
-        Ok(New::object(self.st.spaces.len() as u64 - 1))
+        Ok(New::object(self.st.spaces.add(Ads::New { pml4, vspace, node, holder: i })))
     }
 
     fn destroy_ads(&mut self, _caller: Badge, ads: Held<ADS>) -> Result<(), MemoryError> {
         let key = ads.key as usize;
-        if !matches!(self.st.spaces.get(key), Some(Some(Ads::New { .. }))) {
+        if !matches!(self.st.spaces.get(key), Some(Ads::New { .. })) {
             // A component's own space ends with the component, not by request.
             return Err(MemoryError::InUse);
         }
-        let regions: Vec<usize> =
-            (0..self.st.regions.len()).filter(|r| self.st.regions[*r].as_ref().is_some_and(|x| x.ads == key)).collect();
+        let regions = self.st.regions.keys_where(|x| x.ads == key);
         for r in regions {
             self.remove_region(r);
         }
-        if let Some(Some(Ads::New { pml4, node, .. })) = self.st.spaces.get_mut(key).map(Option::take) {
+        if let Some(Ads::New { pml4, node, .. }) = self.st.spaces.take(key) {
             self.keeper.remove_node(node);
             let _ = self.k.destroy(pml4);
         }
@@ -339,15 +353,14 @@ impl MemoryServer for MemoryCtx<'_> {
                 at
             }
         };
-        let ads_node = match self.st.spaces.get(key).and_then(Option::as_ref) {
+        let ads_node = match self.st.spaces.get(key) {
             Some(Ads::Own(owner)) => self.keeper.ads_of(self.pds[*owner]).map_err(|_| MemoryError::BadAddress)?,
             Some(Ads::New { node, .. }) => *node,
             None => return Err(MemoryError::BadAddress),
         };
         let region = Region { va, pages: u64::from(pages), kind: kind_name(kind), perms: Perms::READ | Perms::WRITE };
         let node = self.keeper.reserve(self.pds[i], ads_node, &region).map_err(|_| MemoryError::NoMemory)?;
-        self.st.regions.push(Some(Reserved { ads: key, va, pages, kind, node, attached: None }));
-        Ok(New::resource(self.st.regions.len() as u64 - 1, ads.id))
+        Ok(New::resource(self.st.regions.add(Reserved { ads: key, va, pages, kind, node, attached: None }), ads.id))
     }
 
     fn allocate(&mut self, caller: Badge, pages: u32, page_bits: u8) -> Result<New<MO>, MemoryError> {
@@ -381,8 +394,7 @@ impl MemoryServer for MemoryCtx<'_> {
                 return Err(MemoryError::NoMemory);
             }
         };
-        self.st.mos.push(Some(Memory { frames, owner: i, node, paddr }));
-        Ok(New::resource(self.st.mos.len() as u64 - 1, self.st.physical))
+        Ok(New::resource(self.st.mos.add(Memory { frames, owner: i, node, paddr }), self.st.physical))
     }
 
     fn attach(
@@ -440,7 +452,7 @@ impl MemoryServer for MemoryCtx<'_> {
     fn free(&mut self, _caller: Badge, mo: Held<MO>) -> Result<(), MemoryError> {
         let key = mo.key as usize;
         self.mo_of(mo.key)?;
-        if self.st.regions.iter().flatten().any(|r| r.attached.as_ref().is_some_and(|(m, _, _)| *m == key)) {
+        if self.st.regions.values().any(|r| r.attached.as_ref().is_some_and(|(m, _, _)| *m == key)) {
             return Err(MemoryError::InUse);
         }
         if self.made.shares(self.mo_of(mo.key)?.node) {
@@ -469,7 +481,7 @@ impl MemoryServer for MemoryCtx<'_> {
                 let (mo, offset, _) = r.attached.as_ref().ok_or(MemoryError::NotAttached)?;
                 (*mo, *offset as usize, r.pages as usize)
             };
-            let m = ctx.st.mos.get(mo).and_then(Option::as_ref).ok_or(MemoryError::NotAttached)?;
+            let m = ctx.st.mos.get(mo).ok_or(MemoryError::NotAttached)?;
             Ok(m.frames.iter().skip(offset).take(n).map(|f| f.cap).collect())
         };
         let (src, dst) = (frames(self, from.key)?, frames(self, to.key)?);
@@ -492,14 +504,14 @@ impl MemoryServer for MemoryCtx<'_> {
     ) -> Result<(), MemoryError> {
         // Every address space the root makes translates to physical memory already (the
         // keeper records ADS -> MO space for each): nothing to add.
-        self.st.spaces.get(ads.key as usize).and_then(Option::as_ref).map(|_| ()).ok_or(MemoryError::BadAddress)
+        self.st.spaces.get(ads.key as usize).map(|_| ()).ok_or(MemoryError::BadAddress)
     }
 }
 
 impl MemoryCtx<'_> {
     /// Removes region `key`: unmapped first if attached.
     fn remove_region(&mut self, key: usize) {
-        let Some(r) = self.st.regions.get_mut(key).and_then(Option::take) else { return };
+        let Some(r) = self.st.regions.take(key) else { return };
         if let Some((_, _, copies)) = r.attached {
             self.unmap_copies(r.ads, copies);
         }
@@ -508,7 +520,7 @@ impl MemoryCtx<'_> {
 
     /// Gives memory object `key`'s frames back.
     fn free_mo(&mut self, key: usize) {
-        let Some(m) = self.st.mos.get_mut(key).and_then(Option::take) else { return };
+        let Some(m) = self.st.mos.take(key) else { return };
         self.keeper.remove_mo(m.node);
         for f in m.frames {
             let _ = self.k.destroy(f);
@@ -519,33 +531,25 @@ impl MemoryCtx<'_> {
     /// regions are unmapped and go, its memory objects are freed (unmapped first wherever
     /// they are attached), and the address spaces it made are deleted.
     pub fn release_instance(&mut self, i: usize) {
-        let spaces: Vec<usize> = (0..self.st.spaces.len())
-            .filter(|s| match &self.st.spaces[*s] {
-                Some(Ads::Own(x)) => *x == i,
-                Some(Ads::New { holder, .. }) => *holder == i,
-                None => false,
-            })
-            .collect();
-        let mos: Vec<usize> =
-            (0..self.st.mos.len()).filter(|m| self.st.mos[*m].as_ref().is_some_and(|x| x.owner == i)).collect();
-        for r in 0..self.st.regions.len() {
-            let gone = self.st.regions[r].as_ref().is_some_and(|x| {
-                spaces.contains(&x.ads) || x.attached.as_ref().is_some_and(|(m, _, _)| mos.contains(m))
-            });
-            if gone {
-                self.remove_region(r);
-            }
+        let spaces = self.st.spaces.keys_where(|s| match s {
+            Ads::Own(x) => *x == i,
+            Ads::New { holder, .. } => *holder == i,
+        });
+        let mos = self.st.mos.keys_where(|x| x.owner == i);
+        let regions = self
+            .st
+            .regions
+            .keys_where(|x| spaces.contains(&x.ads) || x.attached.as_ref().is_some_and(|(m, _, _)| mos.contains(m)));
+        for r in regions {
+            self.remove_region(r);
         }
         for m in mos {
             self.free_mo(m);
         }
         for s in spaces {
-            if let Some(Some(Ads::New { pml4, node, .. })) = self.st.spaces.get_mut(s).map(Option::take) {
+            if let Some(Ads::New { pml4, node, .. }) = self.st.spaces.take(s) {
                 self.keeper.remove_node(node);
                 let _ = self.k.destroy(pml4);
-            }
-            if let Some(slot) = self.st.spaces.get_mut(s) {
-                *slot = None;
             }
         }
         self.st.owned.retain(|x| *x != i);

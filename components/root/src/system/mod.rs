@@ -50,6 +50,7 @@ mod pds;
 mod serve;
 mod spaces;
 mod supervise;
+mod table;
 
 use serve::{RootClient, RootService};
 
@@ -508,6 +509,12 @@ impl Running {
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub fn pd_places(&self) -> usize {
         self.pd_state.places()
+    }
+
+    /// The places the memory server has for address spaces, regions and memory objects.
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn memory_places(&self) -> usize {
+        self.memory.places()
     }
 
     /// How many extractions and cleanups failed (a cleanup that left the model unlike its

@@ -29,6 +29,7 @@ use sel4::{CapRights, Page, Word};
 
 use super::memory::{kind_name, MemoryState};
 use super::serve::{RootClient, RootService};
+use super::table::Table;
 use crate::kernel::{Kernel, KernelError, Object};
 use crate::process::{Process, ProcessError, Spec, Thread, MAX_HEAP_PAGES};
 use crate::thread::Supervisor;
@@ -89,11 +90,7 @@ struct Given {
 /// The server's state (the root keeps it between calls).
 #[derive(Default)]
 pub struct PdState {
-    entries: Vec<Option<Entry>>,
-    /// Entries that ended and whose handles are not ended yet, and those free for a new PD
-    /// (a key is used again only once nobody's handle names it).
-    ended: Vec<usize>,
-    free: Vec<usize>,
+    entries: Table<Entry>,
     /// PDs that end together.
     links: Vec<(usize, usize)>,
 }
@@ -123,12 +120,12 @@ impl PdCtx<'_> {
     }
 
     fn entry(&mut self, key: u64) -> Result<&mut Entry, PdError> {
-        self.st.entries.get_mut(key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)
+        self.st.entries.get_mut(key as usize).ok_or(PdError::NotConfigured)
     }
 
     /// The model PD of an entry (a component's own, or one configured).
     fn model_pd(&self, key: u64) -> Result<PdId, PdError> {
-        let e = self.st.entries.get(key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+        let e = self.st.entries.get(key as usize).ok_or(PdError::NotConfigured)?;
         match e.own {
             Some(i) => self.pds.get(i).copied().ok_or(PdError::NotConfigured),
             None => e.model.ok_or(PdError::NotConfigured),
@@ -156,7 +153,7 @@ impl PdCtx<'_> {
 impl PdServer for PdCtx<'_> {
     fn own_pd(&mut self, caller: Badge) -> Result<New<Pd>, PdError> {
         let i = self.caller(caller)?;
-        if self.st.entries.iter().flatten().any(|e| e.own == Some(i)) {
+        if self.st.entries.values().any(|e| e.own == Some(i)) {
             return Err(PdError::AlreadyHeld);
         }
         let name = self.processes.get(i).map(|(n, _, _)| n.clone()).unwrap_or_default();
@@ -170,7 +167,7 @@ impl PdServer for PdCtx<'_> {
             faulted: false,
             shared: Vec::new(),
         };
-        Ok(New::object(self.st.add(entry)))
+        Ok(New::object(self.st.entries.add(entry)))
     }
 
     fn create(&mut self, caller: Badge, name: HString<32>) -> Result<New<Pd>, PdError> {
@@ -185,7 +182,7 @@ impl PdServer for PdCtx<'_> {
             faulted: false,
             shared: Vec::new(),
         };
-        Ok(New::object(self.st.add(entry)))
+        Ok(New::object(self.st.entries.add(entry)))
     }
 
     fn configure_process(&mut self, caller: Badge, target: Held<Pd>, config: ProcessConfig) -> Result<(), PdError> {
@@ -238,7 +235,7 @@ impl PdServer for PdCtx<'_> {
         }
         let name = self.unconfigured(target.key)?.name.clone();
         let (of, parent_pd) = {
-            let e = self.st.entries.get(parent.key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+            let e = self.st.entries.get(parent.key as usize).ok_or(PdError::NotConfigured)?;
             match (&e.own, &e.runnable) {
                 (Some(inst), _) => (Parent::Instance(*inst), self.model_pd(parent.key)?),
                 (None, Some(Runnable::Process(_))) => (Parent::Made(parent.key as usize), self.model_pd(parent.key)?),
@@ -248,8 +245,7 @@ impl PdServer for PdCtx<'_> {
         let in_use: Vec<Word> = self
             .st
             .entries
-            .iter()
-            .flatten()
+            .values()
             .filter_map(|e| match &e.runnable {
                 Some(Runnable::Thread { parent, thread }) if *parent == of => thread.base(),
                 _ => None,
@@ -260,7 +256,7 @@ impl PdServer for PdCtx<'_> {
         let (k, sup) = (&mut *self.k, &mut *self.sup);
         let process = match of {
             Parent::Instance(inst) => self.processes.get_mut(inst).and_then(|(_, p, _)| p.as_mut()),
-            Parent::Made(key) => match self.st.entries.get_mut(key).and_then(Option::as_mut) {
+            Parent::Made(key) => match self.st.entries.get_mut(key) {
                 Some(Entry { runnable: Some(Runnable::Process(p)), .. }) => Some(p),
                 _ => None,
             },
@@ -319,7 +315,7 @@ impl PdServer for PdCtx<'_> {
         }
         let model = self.model_pd(target.key)?;
         let (k, vs) = (&mut *self.k, &mut *self.vs);
-        let e = self.st.entries.get_mut(target.key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)?;
+        let e = self.st.entries.get_mut(target.key as usize).ok_or(PdError::NotConfigured)?;
         let Some(Runnable::Process(p)) = e.runnable.as_mut().filter(|_| e.holder == i) else {
             return Err(PdError::NotConfigured);
         };
@@ -427,7 +423,7 @@ impl PdServer for PdCtx<'_> {
 
     fn start(&mut self, _caller: Badge, target: Held<Pd>) -> Result<(), PdError> {
         let k = &mut *self.k;
-        let e = self.st.entries.get_mut(target.key as usize).and_then(Option::as_mut).ok_or(PdError::NotConfigured)?;
+        let e = self.st.entries.get_mut(target.key as usize).ok_or(PdError::NotConfigured)?;
         if e.started {
             return Err(PdError::AlreadyConfigured);
         }
@@ -449,7 +445,7 @@ impl PdServer for PdCtx<'_> {
     }
 
     fn info(&mut self, _caller: Badge, target: Held<Pd>) -> Result<PdInfo, PdError> {
-        let e = self.st.entries.get(target.key as usize).and_then(Option::as_ref).ok_or(PdError::NotConfigured)?;
+        let e = self.st.entries.get(target.key as usize).ok_or(PdError::NotConfigured)?;
         let (holds, requests) = match self.model_pd(target.key) {
             Ok(pd) => self.keeper.counts(pd).unwrap_or((0, 0)),
             Err(_) => (0, 0),
@@ -479,19 +475,13 @@ pub fn end(
     st: &mut PdState,
     key: usize,
 ) -> Result<(), KernelError> {
-    let threads: Vec<usize> = (0..st.entries.len())
-        .filter(|t| {
-            matches!(
-                st.entries[*t].as_ref().and_then(|e| e.runnable.as_ref()),
-                Some(Runnable::Thread { parent: Parent::Made(p), .. }) if *p == key
-            )
-        })
-        .collect();
+    let threads = st
+        .entries
+        .keys_where(|e| matches!(e.runnable, Some(Runnable::Thread { parent: Parent::Made(p), .. }) if p == key));
     for t in threads {
         end(k, processes, keeper, st, t)?;
     }
-    let Some(entry) = st.entries.get_mut(key).and_then(Option::take) else { return Ok(()) };
-    st.ended.push(key);
+    let Some(entry) = st.entries.take(key) else { return Ok(()) };
     // What it is linked to ends with it.
     let linked: Vec<usize> =
         st.links.iter().filter_map(|(a, b)| (*a == key).then_some(*b).or((*b == key).then_some(*a))).collect();
@@ -528,7 +518,7 @@ fn end_runnable(
             }
         }
         Some(Runnable::Thread { parent: Parent::Made(p), thread }) => {
-            match st.entries.get_mut(p).and_then(Option::as_mut).and_then(|e| e.runnable.as_mut()) {
+            match st.entries.get_mut(p).and_then(|e| e.runnable.as_mut()) {
                 Some(Runnable::Process(p)) => p.delete_thread(k, thread),
                 _ => Ok(()),
             }
@@ -552,50 +542,27 @@ fn give_back(k: &mut Kernel, p: &mut Process, keeper: &mut Keeper, given: Given)
 }
 
 impl PdState {
-    /// Adds `entry` in a free place: its key.
-    fn add(&mut self, entry: Entry) -> u64 {
-        match self.free.pop() {
-            Some(key) => {
-                self.entries[key] = Some(entry);
-                key as u64
-            }
-            None => {
-                self.entries.push(Some(entry));
-                self.entries.len() as u64 - 1
-            }
-        }
+    /// Ends the handles to PDs that ended and frees their keys ([`Table::settle`]).
+    pub fn settle(&mut self, book: &mut Book) -> Vec<Badge> {
+        self.entries.settle::<cellulos::runtime::server::Pd>(book)
     }
 
-    /// The entries that ended since last asked, whose handles must end before their keys
-    /// are used again ([`PdState::reuse`]).
-    pub fn take_ended(&mut self) -> Vec<usize> {
-        core::mem::take(&mut self.ended)
-    }
-
-    /// Entry `key` ended and no handle names it: a new PD may have its key.
-    pub fn reuse(&mut self, key: usize) {
-        if self.entries.get(key).is_some_and(Option::is_none) && !self.free.contains(&key) {
-            self.free.push(key);
-        }
-    }
-
-    /// How many places for entries there are (the most PDs it knew at once).
+    /// How many places for PDs there are (the most it knew at once).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub fn places(&self) -> usize {
-        self.entries.len()
+        self.entries.places()
     }
 
     /// Whether `share_region` mapped memory object `mo` into a process (`Shared`).
     pub fn shares(&self, mo: MoId) -> bool {
-        let given = self.entries.iter().flatten().flat_map(|e| e.shared.iter());
+        let given = self.entries.values().flat_map(|e| e.shared.iter());
         given.filter(|g| g.copy.is_none()).any(|g| g.source == mo)
     }
 
     /// Pages of copies made for the PDs instance `i` made (counted against its budget).
     pub fn copied(&self, i: usize) -> u64 {
         self.entries
-            .iter()
-            .flatten()
+            .values()
             .filter(|e| e.holder == i)
             .flat_map(|e| e.shared.iter())
             .filter_map(|g| g.copy.as_ref().map(|(f, _)| f.len() as u64))
@@ -604,33 +571,27 @@ impl PdState {
 
     /// The entry whose PD sent to the supervisor with `badge`.
     pub fn by_badge(&self, badge: Word) -> Option<usize> {
-        self.entries.iter().position(|e| match e.as_ref().and_then(|e| e.runnable.as_ref()) {
-            Some(Runnable::Process(p)) => p.badge == badge,
-            Some(Runnable::Thread { thread, .. }) => thread.badge == badge,
-            None => false,
+        self.entries.iter().find_map(|(key, e)| match &e.runnable {
+            Some(Runnable::Process(p)) if p.badge == badge => Some(key),
+            Some(Runnable::Thread { thread, .. }) if thread.badge == badge => Some(key),
+            _ => None,
         })
     }
 
     /// The name of entry `key`.
     pub fn name(&self, key: usize) -> &str {
-        self.entries.get(key).and_then(Option::as_ref).map_or("?", |e| e.name.as_str())
+        self.entries.get(key).map_or("?", |e| e.name.as_str())
     }
 
     /// The entries instance `i` made or runs threads for (to end with it).
     pub fn of_instance(&self, i: usize) -> Vec<usize> {
-        (0..self.entries.len())
-            .filter(|k| match &self.entries[*k] {
-                Some(e) => {
-                    e.holder == i
-                        || matches!(e.runnable, Some(Runnable::Thread { parent: Parent::Instance(p), .. }) if p == i)
-                }
-                None => false,
-            })
-            .collect()
+        self.entries.keys_where(|e| {
+            e.holder == i || matches!(e.runnable, Some(Runnable::Thread { parent: Parent::Instance(p), .. }) if p == i)
+        })
     }
 
     /// Every entry.
     pub fn all(&self) -> Vec<usize> {
-        (0..self.entries.len()).filter(|k| self.entries[*k].is_some()).collect()
+        self.entries.keys_where(|_| true)
     }
 }

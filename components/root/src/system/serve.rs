@@ -296,7 +296,7 @@ impl Running {
         for badge in revoked {
             self.revoke_handle(k, badge)?;
         }
-        self.forget_ended_pds(k)?;
+        self.settle_tables(k)?;
         if let Some((status, n, words)) = served {
             reply(k, saved, Word::from(status), n as Word, words);
             return Ok(());
@@ -339,18 +339,17 @@ impl Running {
         Ok(())
     }
 
-    /// The PDs that ended (terminated, with one they were linked to, on their own, with
-    /// their maker): every handle to them ends (caps revoked), then their keys may name new
-    /// PDs (before, a holder's stale handle would have named the new one).
-    pub(super) fn forget_ended_pds(&mut self, k: &mut Kernel) -> Result<(), KernelError> {
-        for key in self.pd_state.take_ended() {
-            let ids: Vec<_> = self.pd_book.objects().filter(|(_, o)| o.key == key as u64).map(|(id, _)| id).collect();
-            for id in ids {
-                for badge in self.pd_book.end_object(id) {
-                    self.revoke_handle(k, badge)?;
-                }
-            }
-            self.pd_state.reuse(key);
+    /// The objects of the root's services that ended (a PD terminated, with one it was
+    /// linked to, on its own or with its maker; what went with an instance; a space a
+    /// cleanup deleted): every handle to them ends (caps revoked), then their keys may name
+    /// new objects ([`super::table`]).
+    pub(super) fn settle_tables(&mut self, k: &mut Kernel) -> Result<(), KernelError> {
+        let mut revoked = self.pd_state.settle(&mut self.pd_book);
+        revoked.extend(self.memory.settle(&mut self.memory_book));
+        revoked.extend(self.cpu_state.settle(&mut self.cpu_book));
+        revoked.extend(self.space_state.settle(&mut self.space_book));
+        for badge in revoked {
+            self.revoke_handle(k, badge)?;
         }
         Ok(())
     }
@@ -366,7 +365,7 @@ impl Running {
         for key in self.pd_state.of_instance(i) {
             pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
         }
-        self.forget_ended_pds(k)?;
+        self.settle_tables(k)?;
         let budgets: Vec<u32> = Vec::new();
         MemoryCtx {
             k: &mut *k,

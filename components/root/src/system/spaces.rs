@@ -9,7 +9,6 @@
 //! that component gives it (`Component::give`: the root's part of a give is here).
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use cellulos::interfaces::resource_space::{
     resources::RESOURCE, spaces::RESSPC, ResourceSpaceError as Error, ResourceSpaceServer, SpaceInfo,
@@ -21,6 +20,7 @@ use cellulos_keeper::{Keeper, PdId};
 use osmosis::NodeIdx;
 
 use super::serve::RootClient;
+use super::table::Table;
 
 /// A registered space.
 struct Registered {
@@ -39,8 +39,8 @@ struct Recorded {
 /// The server's state (the root keeps it between calls).
 #[derive(Default)]
 pub struct SpaceState {
-    spaces: Vec<Option<Registered>>,
-    resources: Vec<Option<Recorded>>,
+    spaces: Table<Registered>,
+    resources: Table<Recorded>,
 }
 
 /// What a call may touch, borrowed from the running system for one call.
@@ -69,11 +69,11 @@ impl SpaceCtx<'_> {
     }
 
     fn space(&self, key: u64) -> Result<&Registered, Error> {
-        self.st.spaces.get(key as usize).and_then(Option::as_ref).ok_or(Error::UnknownType)
+        self.st.spaces.get(key as usize).ok_or(Error::UnknownType)
     }
 
     fn resource(&self, key: u64) -> Result<&Recorded, Error> {
-        self.st.resources.get(key as usize).and_then(Option::as_ref).ok_or(Error::UnknownType)
+        self.st.resources.get(key as usize).ok_or(Error::UnknownType)
     }
 }
 
@@ -88,8 +88,7 @@ impl ResourceSpaceServer for SpaceCtx<'_> {
         let (r, s) = (type_name(resource_type.as_str())?, type_name(space_type.as_str())?);
         let node = self.keeper.register_space(self.pds[i], r, s).map_err(|_| Error::TypeMismatch)?;
         let entry = Registered { node, holder: i, resource_type: String::from(r), space_type: String::from(s) };
-        self.st.spaces.push(Some(entry));
-        Ok(New::object(self.st.spaces.len() as u64 - 1))
+        Ok(New::object(self.st.spaces.add(entry)))
     }
 
     fn delete(&mut self, _caller: Badge, space: Held<RESSPC>) -> Result<(), Error> {
@@ -116,12 +115,11 @@ impl ResourceSpaceServer for SpaceCtx<'_> {
             (s.node, s.resource_type.clone())
         };
         let r = self.keeper.add_resource(self.pds[i], node, &ty, local_id).map_err(|_| Error::TypeMismatch)?;
-        self.st.resources.push(Some(Recorded { node: r, space: space.key as usize }));
-        Ok(New::resource(self.st.resources.len() as u64 - 1, space.id))
+        Ok(New::resource(self.st.resources.add(Recorded { node: r, space: space.key as usize }), space.id))
     }
 
     fn delete_resource(&mut self, _caller: Badge, resource: Held<RESOURCE>) -> Result<(), Error> {
-        let r = self.st.resources.get_mut(resource.key as usize).and_then(Option::take).ok_or(Error::UnknownType)?;
+        let r = self.st.resources.take(resource.key as usize).ok_or(Error::UnknownType)?;
         self.keeper.remove_node(r.node);
         Ok(())
     }
@@ -143,7 +141,7 @@ impl ResourceSpaceServer for SpaceCtx<'_> {
     fn info(&mut self, _caller: Badge, space: Held<RESSPC>) -> Result<SpaceInfo, Error> {
         let s = self.space(space.key)?;
         let key = space.key as usize;
-        let resources = self.st.resources.iter().flatten().filter(|r| r.space == key).count() as u32;
+        let resources = self.st.resources.values().filter(|r| r.space == key).count() as u32;
         Ok(SpaceInfo {
             resource_type: HString::try_from(s.resource_type.as_str()).unwrap_or_default(),
             space_type: HString::try_from(s.space_type.as_str()).unwrap_or_default(),
@@ -155,34 +153,39 @@ impl ResourceSpaceServer for SpaceCtx<'_> {
 
 /// Removes registered space `key` with its resources.
 fn remove_space(keeper: &mut Keeper, st: &mut SpaceState, key: usize) {
-    for r in st.resources.iter_mut() {
-        if r.as_ref().is_some_and(|r| r.space == key) {
-            if let Some(r) = r.take() {
-                keeper.remove_node(r.node);
-            }
+    for r in st.resources.keys_where(|r| r.space == key) {
+        if let Some(r) = st.resources.take(r) {
+            keeper.remove_node(r.node);
         }
     }
-    if let Some(s) = st.spaces.get_mut(key).and_then(Option::take) {
+    if let Some(s) = st.spaces.take(key) {
         keeper.remove_node(s.node);
     }
 }
 
 impl SpaceState {
+    /// Ends the handles to spaces and resources that ended and frees their keys
+    /// ([`Table::settle`]).
+    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> alloc::vec::Vec<cellulos::runtime::Badge> {
+        use cellulos::interfaces::resource_space::{resources, spaces};
+        let mut revoked = self.spaces.settle::<spaces::RESSPC>(book);
+        revoked.extend(self.resources.settle::<resources::RESOURCE>(book));
+        revoked
+    }
+
     /// The model node of object `key` of the service's book: a space (`space`) or a resource.
     pub fn node_of(&self, space: bool, key: u64) -> Option<NodeIdx> {
         match space {
-            true => self.spaces.get(key as usize)?.as_ref().map(|s| s.node),
-            false => self.resources.get(key as usize)?.as_ref().map(|r| r.node),
+            true => self.spaces.get(key as usize).map(|s| s.node),
+            false => self.resources.get(key as usize).map(|r| r.node),
         }
     }
 
     /// Deletes the registered space whose model node is `id` (a step of a cleanup plan,
     /// made on an extracted model), with its resources: whether there was one.
     pub fn delete_by_id(&mut self, keeper: &mut Keeper, id: &str) -> bool {
-        let key = self
-            .spaces
-            .iter()
-            .position(|s| s.as_ref().is_some_and(|s| keeper.model().get(s.node).is_some_and(|n| n.id == id)));
+        let key =
+            self.spaces.iter().find(|(_, s)| keeper.model().get(s.node).is_some_and(|n| n.id == id)).map(|(k, _)| k);
         if let Some(key) = key {
             remove_space(keeper, self, key);
         }
@@ -191,8 +194,7 @@ impl SpaceState {
 
     /// Instance `i` is gone: the spaces it registered go, with their resources.
     pub fn release_instance(&mut self, keeper: &mut Keeper, i: usize) {
-        let mine: Vec<usize> =
-            (0..self.spaces.len()).filter(|k| self.spaces[*k].as_ref().is_some_and(|s| s.holder == i)).collect();
+        let mine = self.spaces.keys_where(|s| s.holder == i);
         for key in mine {
             remove_space(keeper, self, key);
         }

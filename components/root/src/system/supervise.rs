@@ -220,7 +220,7 @@ impl Running {
                         let name = String::from(self.pd_state.name(key));
                         sel4_rt::println!("cellulos root: {name} (made at run time) ended: {how:?}");
                         super::pds::end(k, &mut self.processes, &mut self.keeper, &mut self.pd_state, key)?;
-                        self.forget_ended_pds(k)?;
+                        self.settle_tables(k)?;
                         ends.push((name, how, false));
                     }
                     // A CPU made by the CPU server: it stays stopped, marked faulted.

@@ -24,8 +24,10 @@ struct Run {
     failures: usize,
     /// The model once every client was done.
     after: Result<osmosis::Model, String>,
-    /// The places the root's PD server had for PDs (the most it knew at once).
+    /// The places the root's PD server had for PDs (the most it knew at once), and its
+    /// memory server for address spaces, regions and memory objects.
     pd_places: usize,
+    memory_places: usize,
 }
 
 impl Run {
@@ -66,20 +68,20 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     let failures = running.failures();
     let after = running.extract(&mut c.k, &mut c.vspace, &mut c.sup, None);
-    let pd_places = running.pd_places();
+    let (pd_places, memory_places) = (running.pd_places(), running.memory_places());
     let models = core::mem::take(&mut running.models);
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "{}: usage {:?} after, {:?} before", system.cleanup, c.k.usage(), before);
-    Ok(Run { ends, models, failures, after, pd_places })
+    Ok(Run { ends, models, failures, after, pd_places, memory_places })
 }
 
 /// Boots the instances named alone, checks that `client` exited 0 (a test client's exit
-/// code counts its failed checks), and returns the models it asked for.
-fn boot_client(c: &mut Ctx, names: &[&str], client: &str) -> Result<Vec<osmosis::Model>, String> {
+/// code counts its failed checks), and returns the run (the models it asked for).
+fn boot_client(c: &mut Ctx, names: &[&str], client: &str) -> Result<Run, String> {
     let run = boot(c, &subsystem(names, "recursive-pd")?)?;
     let end = run.end(client);
     ensure!(end == Some(Ended::Exited(0)), "{client}: {end:?} (its exit code counts its failed checks)");
-    Ok(run.models)
+    Ok(run)
 }
 
 /// Starts the embedded system, waits for its client, stops it.
@@ -354,10 +356,16 @@ pub fn cleanup_asks_a_live_server_to_delete_its_space(c: &mut Ctx) -> Result<(),
 /// The root's memory server, driven by the memtest client: it mapped memory and used it
 /// (its own checks), and the two snapshots it asked for around its bad requests are the
 /// same model, which shows the memory it got: its regions in its own address space, each
-/// backed by a memory object it holds, and its requests to the root for both types.
+/// backed by a memory object it holds, and its requests to the root for both types; what
+/// it made and ended many times left the server's tables no bigger.
 pub fn the_root_serves_memory(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let models = boot_client(c, &["memtest"], "memtest")?;
+    let run = boot_client(c, &["memtest"], "memtest")?;
+    // 50 address spaces, memory objects and regions made and ended one after another
+    // (150 places if none were used again).
+    let places = run.memory_places;
+    ensure!(places <= 16, "the memory server has {places} places, expected at most 16");
+    let models = run.models;
     ensure!(models.len() == 2, "{} snapshots, expected 2", models.len());
     let (a, b) = (&models[0], &models[1]);
     ensure!(
@@ -472,7 +480,7 @@ pub fn the_root_makes_threads_and_processes(c: &mut Ctx) -> Result<(), String> {
 /// pinned to the one physical core it also holds.
 pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let models = boot_client(c, &["cputest"], "cputest")?;
+    let models = boot_client(c, &["cputest"], "cputest")?.models;
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     let pd = m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == "cputest").map(|(i, _)| i).ok_or("no cputest")?;
@@ -494,7 +502,7 @@ pub fn the_root_serves_cpus(c: &mut Ctx) -> Result<(), String> {
 /// had no slot left, shows a hold for each of the taker's slots and none for the refused.
 pub fn a_resource_is_given_to_another_pd(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let models = boot_client(c, &["counter", "giver", "taker"], "giver")?;
+    let models = boot_client(c, &["counter", "giver", "taker"], "giver")?.models;
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     let tallies = |m: &osmosis::Model, name: &str| -> Result<Vec<osmosis::NodeIdx>, String> {
@@ -550,7 +558,7 @@ pub fn a_server_faulting_during_an_extraction_does_not_hang_the_root(c: &mut Ctx
 /// onto a block, and the model passes the checker (a resource MAP with its spaces' MAP).
 pub fn the_root_registers_spaces(c: &mut Ctx) -> Result<(), String> {
     use osmosis::{EdgeKind, NodeKind};
-    let models = boot_client(c, &["spacetest"], "spacetest")?;
+    let models = boot_client(c, &["spacetest"], "spacetest")?.models;
     let m = models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     ensure!(m.types.space_type_of("SECTOR") == "DISK", "the type table did not learn SECTOR in DISK");
