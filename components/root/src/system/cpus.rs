@@ -266,8 +266,8 @@ pub fn destroy(
 
 impl CpuState {
     /// Ends the handles to CPUs that ended and frees their keys ([`Table::settle`]).
-    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> Vec<Badge> {
-        self.cpus.settle::<cellulos::interfaces::cpu::resources::VCPU>(book)
+    pub fn settle(&mut self, book: &mut cellulos::runtime::Book, revoked: &mut Vec<Badge>) {
+        self.cpus.settle::<cellulos::interfaces::cpu::resources::VCPU>(book, revoked);
     }
 
     /// The CPU whose faults arrive with `badge`.

@@ -89,12 +89,11 @@ pub struct Backed {
 impl MemoryState {
     /// Ends the handles to address spaces, regions and memory objects that ended and frees
     /// their keys ([`Table::settle`]).
-    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> Vec<Badge> {
+    pub fn settle(&mut self, book: &mut cellulos::runtime::Book, revoked: &mut Vec<Badge>) {
         use cellulos::interfaces::memory::{resources, spaces};
-        let mut revoked = self.spaces.settle::<spaces::ADS>(book);
-        revoked.extend(self.regions.settle::<resources::VMR>(book));
-        revoked.extend(self.mos.settle::<resources::MO>(book));
-        revoked
+        self.spaces.settle::<spaces::ADS>(book, revoked);
+        self.regions.settle::<resources::VMR>(book, revoked);
+        self.mos.settle::<resources::MO>(book, revoked);
     }
 
     /// The attached region behind handle `badge` of `book` (the memory server's), if one of

@@ -543,8 +543,8 @@ fn give_back(k: &mut Kernel, p: &mut Process, keeper: &mut Keeper, given: Given)
 
 impl PdState {
     /// Ends the handles to PDs that ended and frees their keys ([`Table::settle`]).
-    pub fn settle(&mut self, book: &mut Book) -> Vec<Badge> {
-        self.entries.settle::<cellulos::runtime::server::Pd>(book)
+    pub fn settle(&mut self, book: &mut Book, revoked: &mut Vec<Badge>) {
+        self.entries.settle::<cellulos::runtime::server::Pd>(book, revoked);
     }
 
     /// How many places for PDs there are (the most it knew at once).

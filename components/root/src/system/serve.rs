@@ -344,10 +344,11 @@ impl Running {
     /// cleanup deleted): every handle to them ends (caps revoked), then their keys may name
     /// new objects ([`super::table`]).
     pub(super) fn settle_tables(&mut self, k: &mut Kernel) -> Result<(), KernelError> {
-        let mut revoked = self.pd_state.settle(&mut self.pd_book);
-        revoked.extend(self.memory.settle(&mut self.memory_book));
-        revoked.extend(self.cpu_state.settle(&mut self.cpu_book));
-        revoked.extend(self.space_state.settle(&mut self.space_book));
+        let mut revoked = Vec::new();
+        self.pd_state.settle(&mut self.pd_book, &mut revoked);
+        self.memory.settle(&mut self.memory_book, &mut revoked);
+        self.cpu_state.settle(&mut self.cpu_book, &mut revoked);
+        self.space_state.settle(&mut self.space_book, &mut revoked);
         for badge in revoked {
             self.revoke_handle(k, badge)?;
         }

@@ -166,11 +166,14 @@ fn remove_space(keeper: &mut Keeper, st: &mut SpaceState, key: usize) {
 impl SpaceState {
     /// Ends the handles to spaces and resources that ended and frees their keys
     /// ([`Table::settle`]).
-    pub fn settle(&mut self, book: &mut cellulos::runtime::Book) -> alloc::vec::Vec<cellulos::runtime::Badge> {
+    pub fn settle(
+        &mut self,
+        book: &mut cellulos::runtime::Book,
+        revoked: &mut alloc::vec::Vec<cellulos::runtime::Badge>,
+    ) {
         use cellulos::interfaces::resource_space::{resources, spaces};
-        let mut revoked = self.spaces.settle::<spaces::RESSPC>(book);
-        revoked.extend(self.resources.settle::<resources::RESOURCE>(book));
-        revoked
+        self.spaces.settle::<spaces::RESSPC>(book, revoked);
+        self.resources.settle::<resources::RESOURCE>(book, revoked);
     }
 
     /// The model node of object `key` of the service's book: a space (`space`) or a resource.
