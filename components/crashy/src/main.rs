@@ -3,8 +3,11 @@
 //! delay for [`SLOW_CRASH`]: EXTRACT0002); asked to add
 //! [`ARM`], it faults when the root next asks for its part of the model, after giving the
 //! core away [`DELAY`] times so that other PDs act meanwhile (EXTRACT0001: the root must not
-//! hang in the middle of an extraction, whatever else happens while it waits). Its other methods count like the
-//! real counter; it keeps no tallies.
+//! hang in the middle of an extraction, whatever else happens while it waits). Given a
+//! connection to the root's memory server (the borrower instance, EXTRACT0003), it does not
+//! fault after the delay of [`SLOW_CRASH`] but asks the root for a page: a server calling
+//! the root while the root calls it. Its other methods count like the real counter; it
+//! keeps no tallies.
 #![no_std]
 #![no_main]
 
@@ -12,10 +15,15 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 use cellulos::runtime::server::{Held, New, Serve, ServeCtx};
 use cellulos::runtime::Badge;
-use cellulos_component::{Component, Error};
+use cellulos_component::sel4_rt::println;
+use cellulos_component::{Component, Connection, Error};
 
 mod counter {
     cellulos::idl!("../../../idl/counter.idl");
+}
+
+mod memory {
+    cellulos::idl!("../../../idl/memory.idl");
 }
 
 use counter::{CounterError, CounterServer, CounterService};
@@ -34,11 +42,16 @@ const DELAY: u32 = 200;
 /// Whether the next `export_model` faults.
 static ARMED: AtomicBool = AtomicBool::new(false);
 
-/// Gives the core away [`DELAY`] times, then faults.
-fn delay_then_fault() {
+/// Gives the core away [`DELAY`] times.
+fn delay() {
     for _ in 0..DELAY {
         cellulos_component::sel4_rt::sel4::syscall::yield_now();
     }
+}
+
+/// Gives the core away [`DELAY`] times, then faults.
+fn delay_then_fault() {
+    delay();
     fault();
 }
 
@@ -49,6 +62,19 @@ fn fault() {
 
 struct Crashy {
     total: u64,
+    /// The root's memory server, if it has a connection to it.
+    memory: Option<memory::MemoryClient<Connection>>,
+}
+
+impl Crashy {
+    /// A page from the root, given back: what a server that needs memory to serve does.
+    fn borrow(memory: &mut memory::MemoryClient<Connection>) -> Result<(), CounterError> {
+        let page = memory.allocate(1, 12).map_err(|e| {
+            println!("crashy: the root refused a page: {e}");
+            CounterError::Upstream
+        })?;
+        memory.free(page).map_err(|_| CounterError::Upstream)
+    }
 }
 
 fn sum(data: &[u8]) -> u64 {
@@ -61,7 +87,13 @@ impl CounterServer for Crashy {
             fault();
         }
         if n == SLOW_CRASH {
-            delay_then_fault();
+            match self.memory.as_mut() {
+                Some(memory) => {
+                    delay();
+                    Self::borrow(memory)?;
+                }
+                None => delay_then_fault(),
+            }
         }
         if n == ARM {
             ARMED.store(true, Ordering::SeqCst);
@@ -132,7 +164,8 @@ impl Serve for Trap {
 cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
-    let mut service = CounterService::new(Crashy { total: 0 }, c.root_badge());
+    let memory = c.connect("memory").ok().map(memory::MemoryClient::new);
+    let mut service = CounterService::new(Crashy { total: 0, memory }, c.root_badge());
     service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
     c.serve(Trap(service))
 }
