@@ -5,8 +5,9 @@
 //! core away [`DELAY`] times so that other PDs act meanwhile (EXTRACT0001: the root must not
 //! hang in the middle of an extraction, whatever else happens while it waits). Given a
 //! connection to the root's memory server (the borrower instance, EXTRACT0003), it does not
-//! fault after the delay of [`SLOW_CRASH`] but asks the root for a page: a server calling
-//! the root while the root calls it. Its other methods count like the real counter; it
+//! fault after the delay of [`SLOW_CRASH`] but asks the root for a page, and given one to a
+//! counter, gives the customer a tally of it: a server calling the root, and asking it for
+//! a give, while the root calls it. Its other methods count like the real counter; it
 //! keeps no tallies.
 #![no_std]
 #![no_main]
@@ -64,6 +65,8 @@ struct Crashy {
     total: u64,
     /// The root's memory server, if it has a connection to it.
     memory: Option<memory::MemoryClient<Connection>>,
+    /// A counter, if it has a connection to one (its tallies to give away).
+    counter: Option<counter::CounterClient<Connection>>,
 }
 
 impl Crashy {
@@ -74,6 +77,15 @@ impl Crashy {
             CounterError::Upstream
         })?;
         memory.free(page).map_err(|_| CounterError::Upstream)
+    }
+
+    /// Gives the customer a new tally of the counter (the root asks the counter for it).
+    fn give_tally(counter: &mut counter::CounterClient<Connection>) -> Result<(), CounterError> {
+        let tally = counter.open_tally(0).map_err(|_| CounterError::Upstream)?;
+        cellulos_component::give(&tally, "customer", 3).map(|_| ()).map_err(|e| {
+            println!("crashy: the root refused a give: {e:?}");
+            CounterError::Upstream
+        })
     }
 }
 
@@ -91,6 +103,9 @@ impl CounterServer for Crashy {
                 Some(memory) => {
                     delay();
                     Self::borrow(memory)?;
+                    if let Some(counter) = self.counter.as_mut() {
+                        Self::give_tally(counter)?;
+                    }
                 }
                 None => delay_then_fault(),
             }
@@ -165,7 +180,8 @@ cellulos_component::main!(run);
 
 fn run(c: &mut Component) -> Result<u64, Error> {
     let memory = c.connect("memory").ok().map(memory::MemoryClient::new);
-    let mut service = CounterService::new(Crashy { total: 0, memory }, c.root_badge());
+    let counter = c.connect("counter").ok().map(counter::CounterClient::new);
+    let mut service = CounterService::new(Crashy { total: 0, memory, counter }, c.root_badge());
     service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
     c.serve(Trap(service))
 }

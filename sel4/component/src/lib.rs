@@ -149,14 +149,7 @@ impl Component {
     /// connection to the object's server (or it could not use it); the root's own resources
     /// are shared through the PD server (`pd.share_region`) instead.
     pub fn give<T>(&self, handle: &cellulos::runtime::handle::Handle<T>, to: &str, rights: u8) -> Result<Word, Error> {
-        let cellulos::runtime::Cap::Endpoint { badge: slot, .. } = handle.cap else {
-            return Err(Error::Give(cellulos::runtime::Status::BadHandle as Word));
-        };
-        let name = sel4_rt::start::name(to).ok_or(Error::Give(cellulos::runtime::Status::Oversize as Word))?;
-        match transport::give(self.info.supervisor, Word::from(slot), &name, rights) {
-            (0, given) => Ok(given),
-            (status, _) => Err(Error::Give(status)),
-        }
+        give_through(self.info.supervisor, handle, to, rights)
     }
 
     /// [`Component::give`] with the request's words as given (owning server id, handle
@@ -176,6 +169,28 @@ impl Component {
 /// The supervisor cap's address, for calls made where the [`Component`] is not at hand
 /// (inside a server's logic).
 static SUPERVISOR: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+
+/// [`Component::give`] where the [`Component`] is not at hand (inside a server's logic).
+pub fn give<T>(handle: &cellulos::runtime::handle::Handle<T>, to: &str, rights: u8) -> Result<Word, Error> {
+    give_through(SUPERVISOR.load(core::sync::atomic::Ordering::Relaxed), handle, to, rights)
+}
+
+/// Gives through supervisor cap `supervisor` (see [`Component::give`]).
+fn give_through<T>(
+    supervisor: Word,
+    handle: &cellulos::runtime::handle::Handle<T>,
+    to: &str,
+    rights: u8,
+) -> Result<Word, Error> {
+    let cellulos::runtime::Cap::Endpoint { badge: slot, .. } = handle.cap else {
+        return Err(Error::Give(cellulos::runtime::Status::BadHandle as Word));
+    };
+    let name = sel4_rt::start::name(to).ok_or(Error::Give(cellulos::runtime::Status::Oversize as Word))?;
+    match transport::give(supervisor, Word::from(slot), &name, rights) {
+        (0, given) => Ok(given),
+        (status, _) => Err(Error::Give(status)),
+    }
+}
 
 /// The handle another component gave this one, whose capability the root placed at `slot`
 /// (what the giver's [`Component::give`] answered, told by any call), once the root confirms

@@ -3,7 +3,7 @@
 //! blocked, but on its own stack, so every cell is an atomic, written by one side, read by
 //! the other. The ring of events the supervisor thread queues, the reply caps of requests
 //! the main thread answers later (the supervisor thread's, and clients' calls kept while
-//! the root calls a server), the server the caller thread is calling, and the clients'
+//! the root calls a server), and the clients'
 //! calls to servers, which the supervisor thread releases when a server ends.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -64,15 +64,20 @@ pub(super) fn take() -> Option<[Word; EVENT_WORDS]> {
 pub(super) const ANSWERED: Word = 0;
 
 /// Offers each queued event to `answer` (main thread): those it answers now are skipped
-/// when taken.
+/// when taken. An event is claimed before it is offered (an answer may wait for a server,
+/// and this be called again meanwhile), and given back if `answer` declines it.
 pub(super) fn answer_queued(mut answer: impl FnMut(&[Word; EVENT_WORDS]) -> bool) {
     let (taken, put) = (TAKEN.load(Ordering::SeqCst), PUT.load(Ordering::SeqCst));
     for n in taken..put {
         // Only the main thread writes a queued event (the supervisor thread, past `put`).
         let cells = &EVENTS[n % RING];
-        let e = core::array::from_fn(|i| cells[i].load(Ordering::SeqCst));
-        if e[0] != ANSWERED && answer(&e) {
-            cells[0].store(ANSWERED, Ordering::SeqCst);
+        let e: [Word; EVENT_WORDS] = core::array::from_fn(|i| cells[i].load(Ordering::SeqCst));
+        if e[0] == ANSWERED {
+            continue;
+        }
+        cells[0].store(ANSWERED, Ordering::SeqCst);
+        if !answer(&e) {
+            cells[0].store(e[0], Ordering::SeqCst);
         }
     }
 }
@@ -98,8 +103,6 @@ pub(super) fn reset() {
     }
 }
 
-/// The supervisor badge of the server the caller thread is calling (0: none).
-pub(super) static CALLING: AtomicU64 = AtomicU64::new(0);
 /// Slots of the root's CSpace for the reply caps of requests the main thread answers later
 /// (an extraction, a give: the supervisor thread must stay free to take faults, so it
 /// passes these on without waiting; a client's call kept while the root calls a server),

@@ -87,12 +87,10 @@ pub struct Running {
     sup_ep: sel4::Cap<Endpoint>,
     /// The supervisor thread.
     watcher: Option<Thread>,
-    /// The caller thread ([`caller`]), its notification (a cap: `jobs`), whether it is
-    /// calling, and the clients' calls kept until it is done.
-    caller: Option<Thread>,
-    jobs_notification: Option<Object<Notification>>,
-    jobs: Word,
-    calling: bool,
+    /// The caller threads ([`caller`]) with their notifications, how many are calling, and
+    /// the clients' calls kept until they are done.
+    callers: Vec<(Thread, Object<Notification>)>,
+    calling: usize,
     deferred: VecDeque<supervise::Deferred>,
     endpoints: Vec<Option<Object<Endpoint>>>,
     /// The frames of every connection's shared buffer (each end maps copies).
@@ -149,10 +147,8 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         root_ep: None,
         sup_ep: sup.endpoint(),
         watcher: None,
-        caller: None,
-        jobs_notification: None,
-        jobs: 0,
-        calling: false,
+        callers: Vec::new(),
+        calling: 0,
         deferred: VecDeque::new(),
         endpoints: Vec::new(),
         buffers: Vec::new(),
@@ -243,15 +239,20 @@ fn start_into(
     let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, supervise::WATCHER_PRIORITY, 4)
         .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
     running.watcher = Some(watcher);
-    // The caller thread, which makes the root's calls to servers.
-    let jobs = k.create::<Notification>().map_err(|e| alloc::format!("caller notification: {e}"))?;
-    running.jobs = jobs.cap.bits();
-    running.jobs_notification = Some(jobs);
-    let arg = running.jobs | signal.bits() << 32;
-    let caller = Thread::spawn(k, vs, sup, caller::run, arg, caller::CALLER_PRIORITY, 4)
-        .map_err(|e| alloc::format!("caller thread: {e}"))?;
-    caller::CALLER_TCB.store(caller.tcb.cap.bits(), core::sync::atomic::Ordering::SeqCst);
-    running.caller = Some(caller);
+    // The caller threads, which make the root's calls to servers.
+    for c in 0..caller::CALLERS {
+        let jobs = k.create::<Notification>().map_err(|e| alloc::format!("caller notification: {e}"))?;
+        let arg = caller::arg(c, jobs.cap.bits(), signal.bits());
+        let thread = match Thread::spawn(k, vs, sup, caller::run, arg, caller::CALLER_PRIORITY, 4) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = k.destroy(jobs);
+                return Err(alloc::format!("caller thread: {e}"));
+            }
+        };
+        caller::CALLER_TCB[c].store(thread.tcb.cap.bits(), core::sync::atomic::Ordering::SeqCst);
+        running.callers.push((thread, jobs));
+    }
     // Each server's clients in description order: (client, use) -> its index at the server.
     let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
         let mut out = Vec::new();
@@ -529,11 +530,9 @@ impl Running {
         if let Some(w) = self.watcher.take() {
             w.delete(k, vs, sup)?;
         }
-        if let Some(c) = self.caller.take() {
-            c.delete(k, vs, sup)?;
-        }
-        if let Some(n) = self.jobs_notification.take() {
-            k.destroy(n)?;
+        for (thread, jobs) in core::mem::take(&mut self.callers) {
+            thread.delete(k, vs, sup)?;
+            k.destroy(jobs)?;
         }
         if let Some(ep) = self.root_ep.take() {
             k.destroy(ep)?;

@@ -28,8 +28,8 @@ use sel4_rt::println;
 use sel4_rt::start::{EXTRACT_LABEL, GIVEN_LABEL, GIVE_LABEL, GIVE_WORDS};
 
 use super::events::{
-    answer_queued, answer_saved, end_queued, put, release_callers, reply_saved, save_caller, take, CALLING, ENDED,
-    EVENT_BADGE, EVENT_WORDS, EXTRACT, GIVE, GIVEN, GIVE_BAD,
+    answer_queued, answer_saved, end_queued, put, release_callers, reply_saved, save_caller, take, ENDED, EVENT_BADGE,
+    EVENT_WORDS, EXTRACT, GIVE, GIVEN, GIVE_BAD,
 };
 use super::{caller, Running};
 use crate::kernel::{Kernel, KernelError};
@@ -83,10 +83,13 @@ pub(super) extern "C" fn watch(arg: Word, ipc: &'static mut sel4::IpcBuffer, _su
             e[3..8].copy_from_slice(&ended(&r, ipc).to_words());
             put(&e);
             release_callers(ipc, r.badge);
-            if CALLING.load(Ordering::SeqCst) == r.badge {
-                // The caller thread is blocked in this very call (this thread runs only then).
-                let tcb = sel4::Cap::from_bits(caller::CALLER_TCB.load(Ordering::SeqCst));
-                let _ = crate::thread::release_call(ipc, tcb, None, Status::ServerGone as Word);
+            for (calling, tcb) in caller::CALLING.iter().zip(&caller::CALLER_TCB) {
+                if calling.load(Ordering::SeqCst) == r.badge {
+                    // That caller thread is blocked in this very call (this thread runs
+                    // only then).
+                    let tcb = sel4::Cap::from_bits(tcb.load(Ordering::SeqCst));
+                    let _ = crate::thread::release_call(ipc, tcb, None, Status::ServerGone as Word);
+                }
             }
         }
         sel4::syscall::signal(events);
@@ -265,25 +268,25 @@ impl Running {
             return gone;
         };
         let job = caller::Job { cap: cap.bits(), badge: p.badge, info, receive, words };
-        // One call at a time: a call served meanwhile never needs one (`dump_model` from a
-        // server is refused, clients' calls wait).
-        if self.calling || !caller::post(&job, self.jobs) {
+        // A caller thread for each depth: a server's give served meanwhile calls the owning
+        // server (`dump_model` from a server is refused, clients' calls wait).
+        let c = self.calling;
+        let jobs = self.callers.get(c).map_or(0, |(_, n)| n.cap.bits());
+        if jobs == 0 || !caller::post(c, &job, jobs) {
             return (MessageInfo::new(Status::NotAllowed as Word, 0, 0, 0), [0; 4]);
         }
-        self.calling = true;
+        self.calling += 1;
         let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
         let answer = loop {
+            // First: a deeper wait may have taken the signal that it is in.
+            if let Some(answer) = caller::take_answer(c, k.ipc) {
+                break answer;
+            }
             let r = sel4::syscall::recv(ep);
             if r.badge == EVENT_BADGE {
-                // The caller thread's answer, or the supervisor thread's news (left in the
-                // ring for later).
-                match caller::take_answer(k.ipc) {
-                    Some(answer) => break answer,
-                    None => {
-                        self.answer_now(k);
-                        continue;
-                    }
-                }
+                // The answer (taken above), or the supervisor thread's news.
+                self.answer_now(k, vs, sup);
+                continue;
             }
             match self.root_call(r.badge) {
                 // A server's call, or one through a handle's cap (it changes nothing).
@@ -296,24 +299,30 @@ impl Running {
                 None => answer(Status::NotAllowed as Word),
             }
         };
-        self.calling = false;
+        self.calling = c;
         answer
     }
 
-    /// While the caller thread calls a server: answers the queued requests that need no
-    /// call to one (a server waiting for its answer may be the one called): an extraction
-    /// a server asks for (refused, as always) and a gift check.
-    fn answer_now(&self, k: &mut Kernel) {
-        answer_queued(|e| match e[0] {
-            EXTRACT if self.index_of(e[1]).is_some_and(|i| self.processes[i].2) => {
-                answer_saved(k, e[2], 1, 0);
-                true
+    /// While a caller thread calls a server: answers the queued requests of servers (the
+    /// server called may be waiting for one): an extraction (refused, as always) and a give
+    /// (which calls the owning server in turn), and every gift check. The rest wait.
+    fn answer_now(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) {
+        answer_queued(|e| {
+            let server = self.index_of(e[1]).is_some_and(|i| self.processes[i].2);
+            match e[0] {
+                EXTRACT if server => answer_saved(k, e[2], 1, 0),
+                GIVE | GIVE_BAD if server => {
+                    let words: [Word; GIVE_WORDS] = core::array::from_fn(|i| e[3 + i]);
+                    let req = (e[0] == GIVE).then(|| super::give::Request::from_words(&words)).flatten();
+                    match req.ok_or(Status::BadHandle).and_then(|req| self.give(k, vs, sup, e[1], &req)) {
+                        Ok(slot) => answer_saved(k, e[2], 0, slot),
+                        Err(status) => answer_saved(k, e[2], status as Word, 0),
+                    }
+                }
+                GIVEN => self.answer_given(k, e),
+                _ => return false,
             }
-            GIVEN => {
-                self.answer_given(k, e);
-                true
-            }
-            _ => false,
+            true
         });
     }
 

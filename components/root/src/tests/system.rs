@@ -245,13 +245,15 @@ pub fn a_server_waiting_on_a_faulting_one_does_not_hang_the_root(c: &mut Ctx) ->
 }
 
 /// A server that calls the root while the root calls it (EXTRACT0003): the customer's call
-/// makes the borrower yield a while, then ask the root's memory server for a page; the
-/// quitter's snapshot meanwhile has the root ask the borrower for its part of the model.
-/// The root makes that call from its caller thread and serves the borrower's call while it
-/// waits (before, each waited for the other, for ever): the snapshot completes, the
-/// customer's call succeeds (the pusher's exit code is 1 when it did), nobody faults.
+/// makes the borrower yield a while, then ask the root's memory server for a page and give
+/// the customer a tally of the counter; the quitter's snapshot meanwhile has the root ask
+/// the borrower for its part of the model. The root makes that call from a caller thread
+/// and serves the borrower's call and its give (through a second caller thread, to the
+/// counter) while it waits (before, each waited for the other, for ever): the snapshot
+/// completes, the customer's call succeeds (the pusher's exit code is 1 when it did: the
+/// borrower fails it if a give is refused), nobody faults.
 pub fn a_server_calling_the_root_while_the_root_calls_it_is_served(c: &mut Ctx) -> Result<(), String> {
-    let run = boot(c, &subsystem(&["borrower", "customer", "quitter"], "direct-space")?)?;
+    let run = boot(c, &subsystem(&["counter", "borrower", "customer", "quitter"], "direct-space")?)?;
     let end = |name: &str| run.end(name);
     ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?} (1: its snapshot failed)", end("quitter"));
     ensure!(end("customer") == Some(Ended::Exited(1)), "customer: {:?} (1: its call succeeded)", end("customer"));
