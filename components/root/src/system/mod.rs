@@ -3,12 +3,12 @@
 //! supervises ([`supervise`]): it reports each exit and fault, cleans up after it
 //! ([`cleanup`]), and ends the run when every client is done.
 //!
-//! Three root threads: a supervisor thread waits on the supervisor endpoint (every PD's
-//! fault endpoint) and queues each exit, fault and request for the main thread
-//! ([`supervise`]); the main thread serves the root's endpoint (its own servers) and owns
-//! every kernel object; the caller thread makes the root's calls to servers (their parts of
-//! the model, [`extraction`]; gives; cleanups), while the main thread serves on, so the
-//! root never waits on a server that may be calling it.
+//! Root threads: a supervisor thread waits on the supervisor endpoint (every PD's fault
+//! endpoint) and queues each exit, fault and request for the main thread ([`supervise`]);
+//! the main thread serves the root's endpoint (its own servers) and owns every kernel
+//! object; two caller threads make the root's calls to servers (their parts of the model,
+//! [`extraction`]; gives; cleanups), while the main thread serves on, so the root never
+//! waits on a server that may be calling it.
 //!
 //! The root keeps its part of the live model ([`cellulos_keeper`]) as it starts and deletes
 //! processes. When a client asks (through its supervisor cap), or else once every client is

@@ -10,10 +10,10 @@
 //! is in [`super::events`].)
 //!
 //! The root's calls to servers (extraction, a client gone, a give, a cleanup's space
-//! deletion) are made by the caller thread ([`super::caller`]) while the main thread
-//! serves servers' calls to the root ([`Running::call_server`]). A server that faults
-//! meanwhile cannot answer: so the supervisor thread, below both threads' priority (it
-//! runs only while both are blocked), releases the caller thread from a call to a server
+//! deletion) are made by caller threads ([`super::caller`]) while the main thread serves
+//! servers' calls to the root ([`Running::call_server`]). A server that faults meanwhile
+//! cannot answer: so the supervisor thread, below the others' priority (it runs only
+//! while all are blocked), releases the caller thread from a call to a server
 //! that ended with `ServerGone`, as the kernel would deliver a reply, once the end is
 //! queued, and every client call waiting on that server too (a server that waited on it
 //! answers the root then); a server whose end is queued is not called.
@@ -248,9 +248,10 @@ impl Running {
     /// Calls server `s` through the root's connection to it: the reply's info and
     /// registers (its other words in `k.ipc`, as a reply would leave them), or `ServerGone`
     /// when it ended (before the call, or during it: the supervisor thread then releases
-    /// the caller thread). The caller thread makes the call; meanwhile this thread serves
+    /// the caller thread). A caller thread makes the call; meanwhile this thread serves
     /// the calls of servers to the root's services (the server called may be making one,
-    /// or wait on one that is) and keeps clients' calls for later ([`Deferred`]). A
+    /// or wait on one that is) and their gives, and keeps clients' calls for later
+    /// ([`Deferred`]). A
     /// capability in the reply goes to slot `receive` (0: none).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn call_server(
