@@ -199,11 +199,7 @@ impl Running {
                     continue;
                 }
                 Event::Give(badge, i, req) => {
-                    let given = req.ok_or(Status::BadHandle).and_then(|req| self.give(k, vs, sup, badge, &req));
-                    match given {
-                        Ok(slot) => answer_saved(k, i, 0, slot),
-                        Err(status) => answer_saved(k, i, status as Word, 0),
-                    }
+                    self.answer_give(k, vs, sup, badge, i, req);
                     continue;
                 }
                 Event::Extract(badge, i) => {
@@ -315,16 +311,30 @@ impl Running {
                 GIVE | GIVE_BAD if server => {
                     let words: [Word; GIVE_WORDS] = core::array::from_fn(|i| e[3 + i]);
                     let req = (e[0] == GIVE).then(|| super::give::Request::from_words(&words)).flatten();
-                    match req.ok_or(Status::BadHandle).and_then(|req| self.give(k, vs, sup, e[1], &req)) {
-                        Ok(slot) => answer_saved(k, e[2], 0, slot),
-                        Err(status) => answer_saved(k, e[2], status as Word, 0),
-                    }
+                    self.answer_give(k, vs, sup, e[1], e[2], req);
                 }
                 GIVEN => self.answer_given(k, e),
                 _ => return false,
             }
             true
         });
+    }
+
+    /// Gives what `req` names for the PD behind `badge` (`None`: a request it could not
+    /// read) and answers it through saved reply `i`.
+    fn answer_give(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        badge: Word,
+        i: Word,
+        req: Option<super::give::Request>,
+    ) {
+        match req.ok_or(Status::BadHandle).and_then(|req| self.give(k, vs, sup, badge, &req)) {
+            Ok(slot) => answer_saved(k, i, 0, slot),
+            Err(status) => answer_saved(k, i, status as Word, 0),
+        }
     }
 
     /// Answers a gift check (`GIVEN`): whether the slot holds a gift to the asker.
