@@ -126,6 +126,12 @@ impl Component {
         (va != 0 && bytes != 0).then_some((va, bytes))
     }
 
+    /// Its server id (the root's numbering, from 1; 0 if it serves nothing): what a give
+    /// names as the owning server.
+    pub fn server_id(&self) -> Word {
+        self.info.server_id
+    }
+
     /// The badge the root task calls with (for the generated service's `new`).
     pub fn root_badge(&self) -> cellulos::runtime::Badge {
         self.info.root_badge as cellulos::runtime::Badge

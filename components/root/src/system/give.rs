@@ -63,8 +63,9 @@ impl Running {
         }
         let s = req.server as usize - 1;
         let live = |i: usize| self.processes.get(i).is_some_and(|(_, p, _)| p.is_some());
-        // A server gives what it serves itself in its own book: asked for `GIVE` while it
-        // waits for this answer, it could not answer.
+        // A server gives what it serves itself in its own book (asked for `GIVE` while it
+        // waits for this answer, it could not answer; and it holds nothing of its own
+        // through a connection: compose refuses one to itself).
         if to == giver || s == giver || !live(to) || !live(s) || !self.processes[s].2 {
             return Err(Status::NotAllowed);
         }
