@@ -7,7 +7,8 @@
 //! connection to the root's memory server (the borrower instance, EXTRACT0003), it does not
 //! fault after the delay of [`SLOW_CRASH`] but asks the root for a page, and given one to a
 //! counter, gives the customer a tally of it: a server calling the root, and asking it for
-//! a give, while the root calls it. Its other methods count like the real counter; it
+//! a give, while the root calls it; before serving, the borrower checks that a give of an
+//! object it serves itself is refused. Its other methods count like the real counter; it
 //! keeps no tallies.
 #![no_std]
 #![no_main]
