@@ -4,8 +4,8 @@
 //! about to call the root itself, or wait on one that is: if the main thread made the call,
 //! each would wait for the other for ever (EXTRACT0003).
 //!
-//! The main thread writes the job, signals the caller thread's notification and serves
-//! calls until the caller thread signals the main thread's (with the supervisor thread's
+//! The main thread writes the job, signals a caller thread's notification and serves
+//! calls until that thread signals the main thread's (with the supervisor thread's
 //! badge, [`super::events::EVENT_BADGE`]) that the answer is in. A give that a server asks
 //! for meanwhile (the server called may be waiting for it) calls the owning server in
 //! turn: so there are [`CALLERS`] caller threads, one for each depth of such calls. They

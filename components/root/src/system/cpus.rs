@@ -289,6 +289,6 @@ impl CpuState {
 
     /// Every CPU.
     pub fn all(&self) -> Vec<usize> {
-        self.cpus.keys_where(|_| true)
+        self.cpus.keys()
     }
 }

@@ -1,10 +1,10 @@
-//! What the supervisor thread, the main thread and the caller thread share, without locks:
-//! the supervisor thread (below the other two's priority) runs only while both are
+//! What the supervisor thread, the main thread and the caller threads share, without
+//! locks: the supervisor thread (below the others' priority) runs only while all are
 //! blocked, but on its own stack, so every cell is an atomic, written by one side, read by
 //! the other. The ring of events the supervisor thread queues, the reply caps of requests
 //! the main thread answers later (the supervisor thread's, and clients' calls kept while
-//! the root calls a server), and the clients'
-//! calls to servers, which the supervisor thread releases when a server ends.
+//! the root calls a server), and the clients' calls to servers, which the supervisor
+//! thread releases when a server ends. (What the caller threads share: [`super::caller`].)
 
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 

@@ -592,6 +592,6 @@ impl PdState {
 
     /// Every entry.
     pub fn all(&self) -> Vec<usize> {
-        self.entries.keys_where(|_| true)
+        self.entries.keys()
     }
 }

@@ -6,14 +6,14 @@
 //! The supervisor thread never waits for the main thread: it queues each event in a ring
 //! only it fills and signals a notification bound to the main thread, which empties the
 //! ring whenever its receive returns for it. Requests answered later (an extraction, a
-//! give) keep their caller's reply cap in a slot of their own. (What the two threads share
+//! give) keep their caller's reply cap in a slot of their own. (What the threads share
 //! is in [`super::events`].)
 //!
 //! The root's calls to servers (extraction, a client gone, a give, a cleanup's space
 //! deletion) are made by caller threads ([`super::caller`]) while the main thread serves
 //! servers' calls to the root ([`Running::call_server`]). A server that faults meanwhile
 //! cannot answer: so the supervisor thread, below the others' priority (it runs only
-//! while all are blocked), releases the caller thread from a call to a server
+//! while all are blocked), releases a caller thread from a call to a server
 //! that ended with `ServerGone`, as the kernel would deliver a reply, once the end is
 //! queued, and every client call waiting on that server too (a server that waited on it
 //! answers the root then); a server whose end is queued is not called.

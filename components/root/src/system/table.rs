@@ -65,6 +65,11 @@ impl<T> Table<T> {
         self.slots.iter().flatten()
     }
 
+    /// Every object's key.
+    pub fn keys(&self) -> Vec<usize> {
+        self.iter().map(|(k, _)| k).collect()
+    }
+
     /// The keys of the objects for which `f` holds.
     pub fn keys_where(&self, f: impl Fn(&T) -> bool) -> Vec<usize> {
         self.iter().filter(|(_, o)| f(o)).map(|(k, _)| k).collect()
