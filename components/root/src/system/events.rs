@@ -60,6 +60,11 @@ pub(super) fn take() -> Option<[Word; EVENT_WORDS]> {
     Some(event)
 }
 
+/// Whether an event is queued (main thread).
+pub(super) fn queued() -> bool {
+    TAKEN.load(Ordering::SeqCst) != PUT.load(Ordering::SeqCst)
+}
+
 /// The kind of a queued event the main thread answered before taking it.
 pub(super) const ANSWERED: Word = 0;
 

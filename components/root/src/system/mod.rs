@@ -92,6 +92,8 @@ pub struct Running {
     callers: Vec<(Thread, Object<Notification>)>,
     calling: usize,
     deferred: VecDeque<supervise::Deferred>,
+    /// The answer to the call just served, sent with the main loop's next receive.
+    pending: Option<(sel4::MessageInfo, [Word; 4])>,
     endpoints: Vec<Option<Object<Endpoint>>>,
     /// The frames of every connection's shared buffer (each end maps copies).
     buffers: Vec<Object<Page>>,
@@ -150,6 +152,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         callers: Vec::new(),
         calling: 0,
         deferred: VecDeque::new(),
+        pending: None,
         endpoints: Vec::new(),
         buffers: Vec::new(),
         keeper: Keeper::new().map_err(|e| alloc::format!("model: {e}"))?,

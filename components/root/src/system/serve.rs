@@ -115,22 +115,38 @@ fn dispatch<S: Serve>(
     (None, ctx.take_revoked())
 }
 
-/// Replies `label` and `len` words (the first four `mrs`): to the caller just received, or
-/// through saved reply cap `saved`.
-fn reply(k: &mut Kernel, saved: Option<Word>, label: Word, len: Word, mrs: [Word; 4]) {
-    let info = MessageInfo::new(label, 0, 0, len);
-    match saved {
-        Some(i) => super::events::reply_saved(k, i, info, mrs),
-        None => sel4::syscall::reply(info, mrs),
-    }
-}
-
 /// The server id the root answers `IDENTIFY` with (components' servers are 1, 2, ...).
 pub const ROOT_SERVER_ID: Word = 0;
 /// The same, as a capability's `endpoint` names it.
 pub const ROOT_SERVER_ID_U32: u32 = 0;
 
 impl Running {
+    /// Replies `label` and `len` words (the first four `mrs`), no caps.
+    fn reply(&mut self, k: &mut Kernel, saved: Option<Word>, label: Word, len: Word, mrs: [Word; 4]) {
+        self.answer(k, saved, MessageInfo::new(label, 0, 0, len), mrs);
+    }
+
+    /// Answers the call being served: through saved reply cap `saved`; else to the caller
+    /// just received, at once while the root calls a server (this thread receives other
+    /// calls meanwhile), or else with the main loop's next receive ([`Running::pending`]):
+    /// one kernel entry for both, as a server's `ReplyRecv`. The rest of the message (words
+    /// past four, caps) is in the IPC buffer already.
+    fn answer(&mut self, k: &mut Kernel, saved: Option<Word>, info: MessageInfo, mrs: [Word; 4]) {
+        match saved {
+            Some(i) => super::events::reply_saved(k, i, info, mrs),
+            None if self.calling == 0 => self.pending = Some((info, mrs)),
+            None => sel4::syscall::reply(info, mrs),
+        }
+    }
+
+    /// Sends the answer [`Running::answer`] left for the next receive now: something
+    /// else is to use the kernel first.
+    pub(super) fn flush_reply(&mut self) {
+        if let Some((info, mrs)) = self.pending.take() {
+            sel4::syscall::reply(info, mrs);
+        }
+    }
+
     /// Whether a call with this badge is for the root's servers: through a connection (the
     /// client, looked up once for the call) or a handle's cap (`Some(None)`).
     pub(super) fn root_call(&self, badge: Word) -> Option<Option<RootClient>> {
@@ -155,9 +171,9 @@ impl Running {
         let Some(client) = client else {
             // A handle's cap: only "whose object is this?" may be asked through it.
             if label == Word::from(cellulos::runtime::limits::IDENTIFY) && len == 0 && r.info.extra_caps() == 0 {
-                reply(k, saved, 0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
+                self.reply(k, saved, 0, 2, [r.badge, ROOT_SERVER_ID, 0, 0]);
             } else {
-                reply(k, saved, Status::NotAllowed as Word, 0, [0; 4]);
+                self.reply(k, saved, Status::NotAllowed as Word, 0, [0; 4]);
             }
             return Ok(());
         };
@@ -188,7 +204,7 @@ impl Running {
             });
         }
         if !caps_ok {
-            reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
+            self.reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
             return Ok(());
         }
         let (served, revoked) = match client.service {
@@ -224,7 +240,7 @@ impl Running {
                             match super::events::save_caller(k.ipc) {
                                 Some(i) => saved = Some(i as Word),
                                 None => {
-                                    reply(k, None, Status::NoHandles as Word, 0, [0; 4]);
+                                    self.reply(k, None, Status::NoHandles as Word, 0, [0; 4]);
                                     return Ok(());
                                 }
                             }
@@ -298,7 +314,7 @@ impl Running {
         }
         self.settle_tables(k)?;
         if let Some((status, n, words)) = served {
-            reply(k, saved, Word::from(status), n as Word, words);
+            self.reply(k, saved, Word::from(status), n as Word, words);
             return Ok(());
         }
         // New resources: caps to the root's endpoint with their handles' badges, minted
@@ -308,7 +324,7 @@ impl Running {
         let root_ep = self.root_ep.as_ref().map(|e| e.cap);
         for cap in msg.caps.iter().flatten() {
             let (Cap::Endpoint { badge, .. }, Some(ep)) = (*cap, root_ep) else {
-                reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
+                self.reply(k, saved, Status::CapCount as Word, 0, [0; 4]);
                 return Ok(());
             };
             let slot = k.mint(ep, CapRights::WRITE_GRANT, Word::from(badge))?;
@@ -322,10 +338,7 @@ impl Running {
         }
         let mrs = [msg.words[0], msg.words[1], msg.words[2], msg.words[3]];
         let info = MessageInfo::new(Word::from(msg.label), 0, n as Word, msg.len as Word);
-        match saved {
-            Some(i) => super::events::reply_saved(k, i, info, mrs),
-            None => sel4::syscall::reply(info, mrs),
-        }
+        self.answer(k, saved, info, mrs);
         Ok(())
     }
 

@@ -28,8 +28,8 @@ use sel4_rt::println;
 use sel4_rt::start::{EXTRACT_LABEL, GIVEN_LABEL, GIVE_LABEL, GIVE_WORDS};
 
 use super::events::{
-    answer_queued, answer_saved, end_queued, put, release_callers, reply_saved, save_caller, take, ENDED, EVENT_BADGE,
-    EVENT_WORDS, EXTRACT, GIVE, GIVEN, GIVE_BAD,
+    self, answer_queued, answer_saved, end_queued, put, release_callers, reply_saved, save_caller, take, ENDED,
+    EVENT_BADGE, EVENT_WORDS, EXTRACT, GIVE, GIVEN, GIVE_BAD,
 };
 use super::{caller, Running};
 use crate::kernel::{Kernel, KernelError};
@@ -130,6 +130,10 @@ impl Running {
     fn next_event(&mut self, k: &mut Kernel) -> Event {
         let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());
         loop {
+            if events::queued() || !self.deferred.is_empty() {
+                // Their answers use the kernel before the receive.
+                self.flush_reply();
+            }
             if let Some(e) = take() {
                 let words = |from: usize| -> [Word; GIVE_WORDS] { core::array::from_fn(|i| e[from + i]) };
                 match e[0] {
@@ -160,7 +164,10 @@ impl Running {
                 k.ipc.caps_or_badges = d.badges;
                 return Event::Call(d.r, d.client, Some(d.reply as Word));
             }
-            let r = sel4::syscall::recv(ep);
+            let r = match self.pending.take() {
+                Some((info, mrs)) => sel4::syscall::reply_recv(ep, info, mrs),
+                None => sel4::syscall::recv(ep),
+            };
             if r.badge == EVENT_BADGE {
                 continue;
             }
@@ -235,6 +242,7 @@ impl Running {
             };
             self.end(k, vs, sup, i, how, &mut ends)?;
         }
+        self.flush_reply();
         if !self.extracted {
             self.extract_and_send(k, vs, sup);
         }
