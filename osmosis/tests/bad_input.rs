@@ -149,3 +149,20 @@ fn json_bad_values() {
     let msg = error("bad.json", &bytes, 5);
     assert!(msg.contains("malformed JSON"), "{msg}");
 }
+
+#[test]
+fn ids_and_types_with_control_characters_are_refused() {
+    use osmosis::{Model, ModelError, Node};
+    let mut m = Model::new();
+    // ASCII controls (C0 and DEL), a C1 control (two UTF-8 bytes), and empty text.
+    for id in ["", "PD\n1", "PD\u{7f}", "PD_\u{85}"] {
+        assert!(matches!(m.add_node(Node::pd(id, "x")), Err(ModelError::BadId(_))), "{id:?}");
+    }
+    for ty in ["V\tMR", "VMR\u{9f}"] {
+        assert!(matches!(m.add_node(Node::resource("VMR_1_1", ty)), Err(ModelError::BadType(_))), "{ty:?}");
+    }
+    // Non-ASCII text without controls is an id like any other.
+    m.add_node(Node::pd("PD_é", "x")).expect("a non-ASCII id");
+    m.add_node(Node::resource("VMR_1_1", "VMR")).expect("an ASCII id");
+    assert_eq!(m.node_count(), 2);
+}

@@ -53,7 +53,9 @@ const fn slot(kind: EdgeKind) -> usize {
 }
 
 fn valid_text(s: &str) -> bool {
-    !s.is_empty() && !s.chars().any(char::is_control)
+    // Ids and types are nearly always printable ASCII: one pass over the bytes says so;
+    // anything else gets the full test.
+    !s.is_empty() && (s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(char::is_control))
 }
 
 impl Model {
