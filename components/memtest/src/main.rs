@@ -63,6 +63,14 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     // SAFETY: the root mapped 4 pages of mo2 read-write at `base2`.
     let copied: u64 = (0..4).map(|p| unsafe { base2.add(p * 512).read_volatile() }).sum();
     t.check(copied == back && !core::ptr::eq(base2, base), "copy: the second region holds the same");
+    // The same memory in a second region (the root maps a copy of each frame cap there):
+    // what one writes, the other reads.
+    let alias = mem.reserve_attached(&ads, None, &mo, RegionKind::SharedFrames, RW)?;
+    let alias_base = mem.region_info(&alias)?.vaddr as *mut u64;
+    // SAFETY: the root mapped mo's 4 pages read-write at `alias_base` too.
+    unsafe { alias_base.add(512).write_volatile(0xa11a5) };
+    // SAFETY: as above, at `base`.
+    t.check(unsafe { base.add(512).read_volatile() } == 0xa11a5, "one memory object in two regions: shared");
 
     t.check(c.extract_model().is_ok(), "a snapshot of the model before the bad requests");
     // Each of these gets an error, and nothing else changes.
@@ -123,8 +131,19 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     let other = mem.create_ads()?;
     let far = mem.reserve(&other, Some(0x40_0000), 2, RegionKind::Generic)?;
     t.check(mem.region_info(&far)?.vaddr == 0x40_0000, "a region at its own code's address in another space");
+    let moved = mem.allocate(1, 12)?;
+    mem.reserve_attached(&other, None, &moved, RegionKind::Generic, RW)?;
     mem.destroy_ads(other)?;
     t.check(err(mem.region_info(&far)).is_some(), "destroying a space ends its regions");
+    // Its memory maps again where the space that went had it.
+    let here = mem.reserve_attached(&ads, None, &moved, RegionKind::Generic, RW)?;
+    let at = mem.region_info(&here)?.vaddr as *mut u64;
+    // SAFETY: the root just mapped the page read-write at `at`.
+    unsafe { at.write_volatile(7) };
+    // SAFETY: as above.
+    t.check(unsafe { at.read_volatile() } == 7, "memory of a destroyed space's region maps again");
+    mem.remove(here)?;
+    mem.free(moved)?;
     t.check(err(mem.destroy_ads(ads)) == Some(CallError::App(MemoryError::InUse)), "its own space cannot be destroyed");
     // Made and ended many times, each kind leaves the server's tables as big as the most it
     // had at once (the root's test counts their places).
@@ -138,6 +157,13 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     }
     mem.detach(&vmr)?;
     t.check(!mem.region_info(&vmr)?.attached, "detached");
+    // Attached again, it shows what the other region wrote meanwhile.
+    // SAFETY: `alias` still maps mo's pages read-write at `alias_base`.
+    unsafe { alias_base.add(1024).write_volatile(0xbac) };
+    mem.attach(&vmr, &mo, 0, RW)?;
+    // SAFETY: the root mapped mo's pages at `base` again.
+    t.check(unsafe { base.add(1024).read_volatile() } == 0xbac, "detached and attached again: the same memory");
+    mem.remove(alias)?;
     mem.remove(vmr)?;
     mem.remove(vmr2)?;
     mem.free(mo)?;

@@ -144,7 +144,7 @@ impl CpuServer for CpuCtx<'_> {
         if c.bound.is_none() {
             return Err(CpuError::NotBound);
         }
-        k.ipc.tcb_set_ipc_buffer(c.tcb.cap, backed.va, frame.cast()).map_err(sel4_err)
+        k.ipc.tcb_set_ipc_buffer(c.tcb.cap, backed.va, frame.cap.cast()).map_err(sel4_err)
     }
 
     fn write_registers(&mut self, _caller: Badge, cpu: Held<VCPU>, registers: Registers) -> Result<(), CpuError> {

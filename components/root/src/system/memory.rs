@@ -39,8 +39,9 @@ enum Ads {
     New { pml4: Object<Pml4>, vspace: VSpace, node: NodeIdx, holder: usize },
 }
 
-/// Frame-cap copies and where each is mapped.
-type Mapped = Vec<(sel4::Cap<Page>, Word)>;
+/// The frame caps a region maps and where: a frame's own cap (its index in the memory
+/// object) the first time it is mapped, a copy otherwise (a cap maps one place).
+type Mapped = Vec<(sel4::Cap<Page>, Word, Option<usize>)>;
 
 /// A reserved region.
 struct Reserved {
@@ -49,17 +50,59 @@ struct Reserved {
     pages: u32,
     kind: RegionKind,
     node: NodeIdx,
-    /// The memory object behind it, from which page, and the copies of its frame caps
-    /// mapped here.
+    /// The memory object behind it, from which page, and the frame caps mapped here.
     attached: Option<(usize, u32, Mapped)>,
 }
 
 /// A memory object: fresh frames, charged to an instance.
 struct Memory {
     frames: Vec<Object<Page>>,
+    /// Which frames' own caps are mapped (by a region: mapping it again takes a copy).
+    mapped: Vec<bool>,
     owner: usize,
     node: MoId,
     paddr: Word,
+}
+
+impl Memory {
+    /// `n` of its frames from `from`.
+    fn frames_from(&self, from: usize, n: usize) -> Vec<Frame> {
+        let frames = self.frames.iter().zip(&self.mapped).skip(from).take(n);
+        frames.map(|(f, mapped)| Frame { cap: f.cap, mapped: *mapped }).collect()
+    }
+}
+
+/// A memory object's frame: its own cap, and whether that cap is mapped (by a region).
+#[derive(Clone, Copy)]
+pub struct Frame {
+    pub cap: sel4::Cap<Page>,
+    pub mapped: bool,
+}
+
+/// Copies frame `from` into frame `to` through the root's scratch pages. A frame cap maps
+/// one place: one that maps a region already goes there as a copy, minted for the while.
+pub fn copy_frame(k: &mut Kernel, vs: &mut VSpace, from: Frame, to: Frame) -> Result<(), crate::KernelError> {
+    let view = |k: &mut Kernel, f: Frame| match f.mapped {
+        true => k.mint(f.cap, CapRights::READ_WRITE, 0).map(|c| (c, true)),
+        false => Ok((f.cap, false)),
+    };
+    let src = view(k, from)?;
+    let dst = match view(k, to) {
+        Ok(d) => d,
+        Err(e) => {
+            if src.1 {
+                let _ = k.delete_cap(src.0.bits());
+            }
+            return Err(e);
+        }
+    };
+    let copied = crate::process::copy_frame(k, vs, src.0, dst.0);
+    for (cap, minted) in [src, dst] {
+        if minted {
+            let _ = k.delete_cap(cap.bits());
+        }
+    }
+    copied
 }
 
 /// The server's state (the root keeps it between calls).
@@ -80,8 +123,9 @@ pub struct Backed {
     pub va: Word,
     /// Its kind.
     pub kind: RegionKind,
-    /// The frames behind it (the memory object's own caps, from the region's offset).
-    pub frames: Vec<sel4::Cap<Page>>,
+    /// The frames behind it (the memory object's own caps, from the region's offset), and
+    /// whether each of those caps is mapped.
+    pub frames: Vec<Frame>,
     /// The memory object in the model.
     pub mo: MoId,
 }
@@ -103,7 +147,7 @@ impl MemoryState {
         let r = self.regions.get(object.key as usize)?;
         let (mo, offset, _) = r.attached.as_ref()?;
         let m = self.mos.get(*mo)?;
-        let frames = m.frames.iter().skip(*offset as usize).take(r.pages as usize).map(|f| f.cap).collect();
+        let frames = m.frames_from(*offset as usize, r.pages as usize);
         Some(Backed { va: r.va, kind: r.kind, frames, mo: m.node })
     }
 
@@ -201,7 +245,9 @@ impl MemoryCtx<'_> {
         }
     }
 
-    /// Maps the frames of `mo` from `offset` at region `key`'s address, as copies.
+    /// Maps the frames of `mo` from `offset` at region `key`'s address: each frame's own
+    /// cap if it maps nothing yet, else a copy (a mint: the kernel work the memory object's
+    /// first region saves).
     fn map(&mut self, key: u64, mo: usize, offset: u32, rights: &Rights) -> Result<(), MemoryError> {
         let (ads, va, pages) = {
             let r = self.region(key)?;
@@ -210,25 +256,28 @@ impl MemoryCtx<'_> {
             }
             (r.ads, r.va, r.pages)
         };
-        let frames: Vec<sel4::Cap<Page>> = {
+        let from = offset as usize;
+        let frames = {
             let m = self.st.mos.get(mo).ok_or(MemoryError::BadAddress)?;
-            let from = offset as usize;
             if from + pages as usize > m.frames.len() {
                 return Err(MemoryError::BadSize);
             }
-            m.frames[from..from + pages as usize].iter().map(|f| f.cap).collect()
+            m.frames_from(from, pages as usize)
         };
         let cap_rights = if rights.write { CapRights::READ_WRITE } else { CapRights::READ };
         let mut copies = Vec::new();
         let mut result = Ok(());
         for (n, frame) in frames.iter().enumerate() {
             let at = va + n as Word * 4096;
-            let copy = match self.k.mint(*frame, CapRights::READ_WRITE, 0) {
-                Ok(c) => c,
-                Err(_) => {
-                    result = Err(MemoryError::NoMemory);
-                    break;
-                }
+            let (copy, own) = match frame.mapped {
+                false => (frame.cap, Some(from + n)),
+                true => match self.k.mint(frame.cap, CapRights::READ_WRITE, 0) {
+                    Ok(c) => (c, None),
+                    Err(_) => {
+                        result = Err(MemoryError::NoMemory);
+                        break;
+                    }
+                },
             };
             let mapped = match self.st.spaces.get_mut(ads) {
                 Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
@@ -239,31 +288,52 @@ impl MemoryCtx<'_> {
                 None => Err(crate::KernelError::Sel4("map: no space", sel4::Error::InvalidArgument)),
             };
             if mapped.is_err() {
-                let _ = self.k.delete_cap(copy.bits());
+                if own.is_none() {
+                    let _ = self.k.delete_cap(copy.bits());
+                }
                 result = Err(MemoryError::NoMemory);
                 break;
             }
-            copies.push((copy, at));
+            copies.push((copy, at, own));
+            if let (Some(f), Some(m)) = (own, self.st.mos.get_mut(mo)) {
+                m.mapped[f] = true;
+            }
         }
         if let Err(e) = result {
-            self.unmap_copies(ads, copies);
+            self.unmap_copies(ads, mo, copies);
             return Err(e);
         }
         self.region(key)?.attached = Some((mo, offset, copies));
         Ok(())
     }
 
-    fn unmap_copies(&mut self, ads: usize, copies: Vec<(sel4::Cap<Page>, Word)>) {
-        for (copy, at) in copies {
-            let _ = match self.st.spaces.get_mut(ads) {
+    /// Unmaps what a region of address space `ads` mapped of memory object `mo`: copies
+    /// are deleted, the memory object's own caps may map again.
+    fn unmap_copies(&mut self, ads: usize, mo: usize, copies: Mapped) {
+        for (copy, at, own) in copies {
+            let unmapped = match self.st.spaces.get_mut(ads) {
                 Some(Ads::Own(i)) => match self.processes.get_mut(*i).and_then(|(_, p, _)| p.as_mut()) {
                     Some(p) => p.unmap_frame(self.k, copy, at),
-                    None => Ok(()),
+                    None => Err(crate::KernelError::Sel4("unmap: process gone", sel4::Error::InvalidArgument)),
                 },
                 Some(Ads::New { vspace, .. }) => vspace.unmap(self.k, copy, at),
-                None => Ok(()),
+                None => Err(crate::KernelError::Sel4("unmap: no space", sel4::Error::InvalidArgument)),
             };
-            let _ = self.k.delete_cap(copy.bits());
+            match own {
+                None => {
+                    let _ = self.k.delete_cap(copy.bits());
+                }
+                Some(f) => {
+                    if unmapped.is_err() {
+                        // Its space went first: the cap still names the mapping, which
+                        // the kernel clears (and finds gone).
+                        let _ = self.k.ipc.page_unmap(copy);
+                    }
+                    if let Some(m) = self.st.mos.get_mut(mo) {
+                        m.mapped[f] = false;
+                    }
+                }
+            }
         }
     }
 
@@ -393,7 +463,8 @@ impl MemoryServer for MemoryCtx<'_> {
                 return Err(MemoryError::NoMemory);
             }
         };
-        Ok(New::resource(self.st.mos.add(Memory { frames, owner: i, node, paddr }), self.st.physical))
+        let mapped = alloc::vec![false; frames.len()];
+        Ok(New::resource(self.st.mos.add(Memory { frames, mapped, owner: i, node, paddr }), self.st.physical))
     }
 
     fn attach(
@@ -436,8 +507,8 @@ impl MemoryServer for MemoryCtx<'_> {
     fn detach(&mut self, _caller: Badge, vmr: Held<VMR>) -> Result<(), MemoryError> {
         let r = self.region(vmr.key)?;
         let (ads, node) = (r.ads, r.node);
-        let (_, _, copies) = r.attached.take().ok_or(MemoryError::NotAttached)?;
-        self.unmap_copies(ads, copies);
+        let (mo, _, copies) = r.attached.take().ok_or(MemoryError::NotAttached)?;
+        self.unmap_copies(ads, mo, copies);
         self.keeper.detach(node);
         Ok(())
     }
@@ -473,23 +544,23 @@ impl MemoryServer for MemoryCtx<'_> {
     }
 
     fn copy(&mut self, _caller: Badge, from: Held<VMR>, to: Held<VMR>) -> Result<(), MemoryError> {
-        // The memory objects' own frame caps (their copies are the ones mapped).
-        let frames = |ctx: &mut Self, key: u64| -> Result<Vec<sel4::Cap<Page>>, MemoryError> {
+        // The memory objects' own frame caps.
+        let frames = |ctx: &mut Self, key: u64| -> Result<Vec<Frame>, MemoryError> {
             let (mo, offset, n) = {
                 let r = ctx.region(key)?;
                 let (mo, offset, _) = r.attached.as_ref().ok_or(MemoryError::NotAttached)?;
                 (*mo, *offset as usize, r.pages as usize)
             };
             let m = ctx.st.mos.get(mo).ok_or(MemoryError::NotAttached)?;
-            Ok(m.frames.iter().skip(offset).take(n).map(|f| f.cap).collect())
+            Ok(m.frames_from(offset, n))
         };
         let (src, dst) = (frames(self, from.key)?, frames(self, to.key)?);
         if dst.len() < src.len() {
             return Err(MemoryError::BadSize);
         }
         for (s, d) in src.iter().zip(&dst) {
-            if s != d {
-                crate::process::copy_frame(self.k, self.vs, *s, *d).map_err(|_| MemoryError::NoMemory)?;
+            if s.cap != d.cap {
+                copy_frame(self.k, self.vs, *s, *d).map_err(|_| MemoryError::NoMemory)?;
             }
         }
         Ok(())
@@ -511,8 +582,8 @@ impl MemoryCtx<'_> {
     /// Removes region `key`: unmapped first if attached.
     fn remove_region(&mut self, key: usize) {
         let Some(r) = self.st.regions.take(key) else { return };
-        if let Some((_, _, copies)) = r.attached {
-            self.unmap_copies(r.ads, copies);
+        if let Some((mo, _, copies)) = r.attached {
+            self.unmap_copies(r.ads, mo, copies);
         }
         self.keeper.remove_node(r.node);
     }

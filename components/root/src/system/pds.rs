@@ -27,7 +27,7 @@ use cellulos_keeper::{Keeper, MoId, PdId, Region};
 use osmosis::Perms;
 use sel4::{CapRights, Page, Word};
 
-use super::memory::{kind_name, MemoryState};
+use super::memory::{kind_name, Frame, MemoryState};
 use super::serve::{RootClient, RootService};
 use super::table::Table;
 use crate::kernel::{Kernel, KernelError, Object};
@@ -334,7 +334,7 @@ impl PdServer for PdCtx<'_> {
                     Ok(f) => f,
                     Err(_) => break,
                 };
-                let copied = crate::process::copy_frame(k, vs, *src, frame.cap);
+                let copied = super::memory::copy_frame(k, vs, *src, Frame { cap: frame.cap, mapped: false });
                 frames.push(frame);
                 if copied.is_err() {
                     break;
@@ -355,7 +355,7 @@ impl PdServer for PdCtx<'_> {
         }
         let sources: Vec<sel4::Cap<Page>> = match &copy {
             Some((frames, _)) => frames.iter().map(|f| f.cap).collect(),
-            None => backed.frames.clone(),
+            None => backed.frames.iter().map(|f| f.cap).collect(),
         };
         let mut given = Given { source: backed.mo, mapped: Vec::new(), copy };
         let mut failed = false;
