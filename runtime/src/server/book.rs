@@ -4,7 +4,7 @@
 //! touches, not what the server has: a file server with ten thousand open files closes one
 //! as fast as with ten.
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -84,6 +84,52 @@ pub struct Book {
     /// objects it had at once. (A space a cleanup deleted keeps its id: the server's logic
     /// may have kept it.)
     free_ids: Vec<ObjectId>,
+    /// The objects with each key, kept when asked for ([`Book::index_keys`]), and each
+    /// object's place in its key's list.
+    keyed: Option<Keyed>,
+    key_links: Vec<Link>,
+}
+
+/// The heads of the lists of objects by key: small keys (a table's slots, as the root's)
+/// by index, any others in a map.
+#[derive(Clone, Debug, Default)]
+struct Keyed {
+    small: Vec<u32>,
+    large: BTreeMap<u64, u32>,
+}
+
+/// Keys below this are indexed by position (a list of them costs 4 bytes a key).
+const SMALL_KEYS: u64 = 1 << 16;
+
+impl Keyed {
+    /// The head of `key`'s list, made empty if there is none.
+    fn head(&mut self, key: u64) -> &mut u32 {
+        match usize::try_from(key).ok().filter(|_| key < SMALL_KEYS) {
+            Some(k) => {
+                if self.small.len() <= k {
+                    self.small.resize(k + 1, NONE);
+                }
+                &mut self.small[k]
+            }
+            None => self.large.entry(key).or_insert(NONE),
+        }
+    }
+
+    fn get(&self, key: u64) -> u32 {
+        match key < SMALL_KEYS {
+            true => self.small.get(key as usize).copied().unwrap_or(NONE),
+            false => self.large.get(&key).copied().unwrap_or(NONE),
+        }
+    }
+
+    /// Takes object `id` out of `key`'s list.
+    fn remove(&mut self, key: u64, links: &mut [Link], id: u32) {
+        let head = self.head(key);
+        links::unlink(head, links, id);
+        if *head == NONE && key >= SMALL_KEYS {
+            self.large.remove(&key);
+        }
+    }
 }
 
 /// The heads of an object's lists: the handles to it, its resources (a space's), the MAP
@@ -123,6 +169,28 @@ impl Book {
         Book { first_badge: first.max(crate::limits::FIRST_HANDLE_BADGE), ..Book::default() }
     }
 
+    /// Keeps an index of the objects by key from now on ([`Book::with_key`]): for a
+    /// server that ends objects by key outside the calls that name them (the root's tables,
+    /// after a PD exited), which would otherwise scan the book for each. Other books do
+    /// without its cost on every object made.
+    pub fn index_keys(&mut self) {
+        let mut keyed = Keyed::default();
+        for id in 0..self.objects.len() as u32 {
+            if let Some(o) = &self.objects[id as usize] {
+                links::push(keyed.head(o.key), &mut self.key_links, id);
+            }
+        }
+        self.keyed = Some(keyed);
+    }
+
+    /// The objects whose key is `key` (of any type).
+    pub fn with_key(&self, key: u64) -> Vec<ObjectId> {
+        match &self.keyed {
+            Some(keyed) => links::walk(keyed.get(key), &self.key_links).map(ObjectId).collect(),
+            None => self.objects().filter(|(_, o)| o.key == key).map(|(id, _)| id).collect(),
+        }
+    }
+
     fn first(&self) -> Badge {
         if self.first_badge == 0 {
             crate::limits::FIRST_HANDLE_BADGE
@@ -156,7 +224,7 @@ impl Book {
 
     /// Records a new object.
     pub fn add(&mut self, object: Object) -> ObjectId {
-        let space = object.space;
+        let (space, key) = (object.space, object.key);
         let id = match self.free_ids.pop() {
             Some(id) => {
                 self.objects[id.0 as usize] = Some(object);
@@ -171,6 +239,9 @@ impl Book {
             }
         };
         self.join_space(id, space);
+        if let Some(keyed) = &mut self.keyed {
+            links::push(keyed.head(key), &mut self.key_links, id.0);
+        }
         id
     }
 
@@ -316,6 +387,9 @@ impl Book {
             }
             if let Some(h) = was.space.and_then(|s| self.heads.get_mut(s.0 as usize)) {
                 links::unlink(&mut h.members, &mut self.member_links, object.0);
+            }
+            if let Some(keyed) = &mut self.keyed {
+                keyed.remove(was.key, &mut self.key_links, object.0);
             }
             // Each list's first goes until none is left (taken out of the list first, so
             // each turn makes progress whatever the entry says).

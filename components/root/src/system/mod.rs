@@ -187,6 +187,10 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         notification: None,
         event_signal: 0,
     };
+    // Objects of the root's services that end on their own are found by key (settle).
+    for book in [&mut running.memory_book, &mut running.pd_book, &mut running.cpu_book, &mut running.space_book] {
+        book.index_keys();
+    }
     // The root's memory server: physical memory is the space its memory objects live in.
     let (physical, _) = running
         .memory_book

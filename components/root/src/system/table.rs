@@ -3,11 +3,12 @@
 //! objects it had at once. A key is used again only once no handle names it: an object
 //! that ends outside the call that consumed its handle (a PD that exited, one linked to a
 //! terminated one, what went with its maker) leaves handles behind, which
-//! [`Table::settle`] ends first (before, a stale handle would have named the new object).
+//! [`Table::settle`] ends first (before, a stale handle would have named the new object),
+//! finding them by key in the book's index ([`Book::index_keys`]).
 
 use alloc::vec::Vec;
 
-use cellulos::runtime::server::Named;
+use cellulos::runtime::server::{Named, ObjectId};
 use cellulos::runtime::{Badge, Book};
 
 /// Objects by key.
@@ -93,11 +94,9 @@ impl<T> Table<T> {
 
     fn settle_ended<N: Named>(&mut self, book: &mut Book, revoked: &mut Vec<Badge>) {
         for key in core::mem::take(&mut self.ended) {
-            let ids: Vec<_> = book
-                .objects()
-                .filter(|(_, o)| o.key == key as u64 && o.class == N::CLASS && o.type_name == N::TYPE_NAME)
-                .map(|(id, _)| id)
-                .collect();
+            let named =
+                |id: &ObjectId| book.object(*id).is_some_and(|o| o.class == N::CLASS && o.type_name == N::TYPE_NAME);
+            let ids: Vec<ObjectId> = book.with_key(key as u64).into_iter().filter(named).collect();
             for id in ids {
                 revoked.extend(book.end_object(id));
             }
