@@ -85,6 +85,16 @@ impl Gen<'_> {
         }
     }
 
+    /// The service's book, borrowed from its field (`B: BorrowMut<Book>`): mutably and
+    /// shared. A field-precise borrow, so the server may be called meanwhile.
+    fn book_access(&self) -> (TokenStream, TokenStream) {
+        let rt = &self.rt;
+        (
+            quote!(::core::borrow::BorrowMut::<#rt::Book>::borrow_mut(&mut self.book)),
+            quote!(::core::borrow::Borrow::<#rt::Book>::borrow(&self.book)),
+        )
+    }
+
     fn marker(&self, r: Res) -> TokenStream {
         let rt = &self.rt;
         match r {
@@ -222,6 +232,7 @@ impl Gen<'_> {
 
     fn interface(&self, iface: &InterfaceDef) -> TokenStream {
         let rt = &self.rt;
+        let (book_mut, book_ref) = self.book_access();
         let prefix = camel(&iface.name);
         let (client, server, service, error) = (
             format_ident!("{prefix}Client"),
@@ -324,26 +335,29 @@ impl Gen<'_> {
 
             /// A server of this interface with its part of the model: decodes requests,
             /// checks handles, calls the server, records new objects, holds and MAP edges.
-            pub struct #service<S> {
+            /// It owns its book, or borrows it (`&mut Book`: a server of several
+            /// interfaces that keeps each book between calls, as the root does).
+            pub struct #service<S, B = #rt::Book> {
                 /// The server's logic.
                 pub server: S,
                 /// Its part of the model.
-                pub book: #rt::Book,
+                pub book: B,
                 /// The connection badge of the root, the only caller of `export_model`.
                 pub root: #rt::Badge,
             }
-            #[allow(unreachable_code)]
             impl<S: #server> #service<S> {
                 /// A service whose `export_model` answers only the connection badged `root`.
                 pub fn new(server: S, root: #rt::Badge) -> Self { #service { server, book: #rt::Book::new(), root } }
-
+            }
+            #[allow(unreachable_code)]
+            impl<S: #server, B: ::core::borrow::BorrowMut<#rt::Book>> #service<S, B> {
                 /// This server's part of the model, with the IDL's type table.
                 pub fn export(
                     &self,
                     server: &str,
                     holder: impl Fn(#rt::Badge) -> #rt::server::String,
                 ) -> ::core::result::Result<#rt::server::Fragment, #rt::osmosis::ModelError> {
-                    self.book.export(server, TYPES, holder)
+                    #book_ref.export(server, TYPES, holder)
                 }
 
                 /// Serves one request in `msg`, leaving the reply in it. Never panics on
@@ -372,14 +386,14 @@ impl Gen<'_> {
                             }
                             __msg.caps = [None; #rt::limits::MAX_CAPS];
                             __msg.label = 0;
-                            __msg.encode(&self.book, __ctx.shared).map_err(__wire)
+                            __msg.encode(#book_ref, __ctx.shared).map_err(__wire)
                         }
                         #rt::limits::RELEASE_HOLDER => {
                             if __caller != self.root || __msg.cap_count() != 0 {
                                 return Err(__status(#rt::Status::NotAllowed));
                             }
                             let holder: u32 = __msg.decode(__ctx.shared).map_err(__wire)?;
-                            for badge in self.book.release_holder(holder) {
+                            for badge in #book_mut.release_holder(holder) {
                                 __ctx.revoke(badge);
                             }
                             __msg.label = 0;
@@ -390,7 +404,7 @@ impl Gen<'_> {
                                 return Err(__status(#rt::Status::NotAllowed));
                             }
                             let (badge, from, to, rights): (u32, u32, u32, u8) = __msg.decode(__ctx.shared).map_err(__wire)?;
-                            let (__new_badge, _) = self.book.give(badge, from, to, rights).map_err(__status)?;
+                            let (__new_badge, _) = #book_mut.give(badge, from, to, rights).map_err(__status)?;
                             __msg.label = 0;
                             __msg.encode(&__new_badge, __ctx.shared).map_err(__wire)?;
                             __msg.caps[0] = Some(__ctx.mint(__new_badge));
@@ -401,7 +415,7 @@ impl Gen<'_> {
                                 return Err(__status(#rt::Status::NotAllowed));
                             }
                             let id: u32 = __msg.decode(__ctx.shared).map_err(__wire)?;
-                            let (key, ended) = self.book.delete_space(#rt::server::ObjectId(id)).map_err(__status)?;
+                            let (key, ended) = #book_mut.delete_space(#rt::server::ObjectId(id)).map_err(__status)?;
                             for badge in ended {
                                 __ctx.revoke(badge);
                             }
@@ -421,7 +435,7 @@ impl Gen<'_> {
                     }
                 }
             }
-            impl<S: #server> #rt::server::Serve for #service<S> {
+            impl<S: #server, B: ::core::borrow::BorrowMut<#rt::Book>> #rt::server::Serve for #service<S, B> {
                 #[allow(unused_variables, clippy::let_unit_value, clippy::unnecessary_cast)]
                 fn serve_registers(&mut self, __label: u32, __caller: #rt::Badge, __w: &mut [u64; 4], __len: &mut usize) -> ::core::option::Option<u32> {
                     match __label {
@@ -778,6 +792,7 @@ impl Gen<'_> {
 
     fn dispatch_arm(&self, iface: &InterfaceDef, m: &MethodDef) -> TokenStream {
         let rt = &self.rt;
+        let (book_mut, _) = self.book_access();
         let methods_mod = format_ident!("{}_methods", iface.name);
         let name = ident(&m.name);
         let method_const = ident(&m.name.to_uppercase());
@@ -794,7 +809,7 @@ impl Gen<'_> {
                         Some(#rt::Cap::Unwrapped(b)) => b,
                         _ => return Err(__status(#rt::Status::CapCount)),
                     };
-                    let (#id, __key) = self.book.resolve(#badge, __caller, #type_name).map(|(id, o)| (id, o.key)).map_err(__status)?;
+                    let (#id, __key) = #book_mut.resolve(#badge, __caller, #type_name).map(|(id, o)| (id, o.key)).map_err(__status)?;
                     let #pn = #rt::server::Held::new(#id, __key);
                 }
             } else {
@@ -820,13 +835,13 @@ impl Gen<'_> {
             let (class, type_name) = (self.class(r), self.type_name(r));
             let rights = if r == Res::Pd { 8u8 } else { 3u8 };
             quote! {
-                let __new_id = self.book.add(#rt::server::Object {
+                let __new_id = #book_mut.add(#rt::server::Object {
                     class: #class,
                     type_name: ::core::convert::Into::into(#type_name),
                     key: __created.key,
                     space: __created.space,
                 });
-                let __new_badge = self.book.grant(__caller, __new_id, #rights).map_err(__status)?;
+                let __new_badge = #book_mut.grant(__caller, __new_id, #rights).map_err(__status)?;
                 __msg.caps[0] = Some(__ctx.mint(__new_badge));
             }
         });
@@ -860,17 +875,17 @@ impl Gen<'_> {
         };
         let maps = m.maps.filter(|(a, _)| local_from(*a)).map(|(a, b)| {
             let (from, to) = (end_local(a), end_target(b));
-            quote!(self.book.map(#from, #to);)
+            quote!(#book_mut.map(#from, #to);)
         });
         let unmaps = m.unmaps.filter(|a| local_from(*a)).map(|a| {
             let from = end_local(a);
-            quote!(self.book.unmap(#from);)
+            quote!(#book_mut.unmap(#from);)
         });
         let releases =
             caps.iter().filter(|(_, r, consumed)| *consumed && iface.serves_res(self.idl, *r)).map(|(p, _, _)| {
                 let badge = format_ident!("__{}_badge", m.params[*p].0);
                 quote! {
-                    for __ended in self.book.release(#badge) {
+                    for __ended in #book_mut.release(#badge) {
                         __ctx.revoke(__ended);
                     }
                     __ctx.revoke(#badge);

@@ -221,12 +221,10 @@ impl Running {
                         clients: &self.root_clients,
                         st: &mut self.memory,
                     },
-                    book: core::mem::take(&mut self.memory_book),
+                    book: &mut self.memory_book,
                     root: 0,
                 };
-                let done = dispatch(&mut service, r, &mut msg, &client);
-                self.memory_book = service.book;
-                done
+                dispatch(&mut service, r, &mut msg, &client)
             }
             RootService::Pd => {
                 // dump_model: extracted now, between calls (a server asking is refused: it
@@ -265,12 +263,10 @@ impl Running {
                         budgets: &self.budgets,
                         dump,
                     },
-                    book: core::mem::take(&mut self.pd_book),
+                    book: &mut self.pd_book,
                     root: 0,
                 };
-                let done = dispatch(&mut service, r, &mut msg, &client);
-                self.pd_book = service.book;
-                done
+                dispatch(&mut service, r, &mut msg, &client)
             }
             RootService::Cpu => {
                 let mut service = CpuService {
@@ -286,12 +282,10 @@ impl Running {
                         memory: &self.memory,
                         memory_book: &self.memory_book,
                     },
-                    book: core::mem::take(&mut self.cpu_book),
+                    book: &mut self.cpu_book,
                     root: 0,
                 };
-                let done = dispatch(&mut service, r, &mut msg, &client);
-                self.cpu_book = service.book;
-                done
+                dispatch(&mut service, r, &mut msg, &client)
             }
             RootService::Spaces => {
                 let mut service = ResourceSpaceService {
@@ -301,12 +295,10 @@ impl Running {
                         clients: &self.root_clients,
                         st: &mut self.space_state,
                     },
-                    book: core::mem::take(&mut self.space_book),
+                    book: &mut self.space_book,
                     root: 0,
                 };
-                let done = dispatch(&mut service, r, &mut msg, &client);
-                self.space_book = service.book;
-                done
+                dispatch(&mut service, r, &mut msg, &client)
             }
         };
         for badge in revoked {
