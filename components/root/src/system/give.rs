@@ -133,7 +133,9 @@ impl Running {
         };
         let perms = osmosis::Perms::from_bits(req.rights & (osmosis::Perms::READ | osmosis::Perms::WRITE).bits());
         let placed = k.mint(ep, sel4::CapRights::WRITE_GRANT, Word::from(badge)).ok().and_then(|slot| {
-            self.handle_caps.push((badge, slot.bits()));
+            if let Some(old) = self.handle_caps.insert(badge, slot.bits()) {
+                let _ = k.delete_cap(old);
+            }
             self.processes[to].1.as_mut()?.place_given(k, slot.bits(), true).ok()
         });
         let perms = perms.unwrap_or(osmosis::Perms::READ);

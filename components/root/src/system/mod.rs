@@ -15,7 +15,7 @@
 //! done, it asks each server for its part (`export_model`, through a connection of its own
 //! to each server), merges, and streams the model out on COM2 ([`crate::com2`]).
 
-use alloc::collections::VecDeque;
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -40,6 +40,7 @@ const ROOT_CLIENTS_VA: Word = 0x200_0000_0000;
 const SHARED_BYTES: usize = SHARED_PAGES as usize * 4096;
 
 mod caller;
+mod caps;
 mod cleanup;
 mod cpus;
 mod events;
@@ -128,8 +129,8 @@ pub struct Running {
     /// The root's resource-space server: its handles and its state.
     space_book: Book,
     space_state: spaces::SpaceState,
-    /// Caps the root minted for its handles: (badge, slot).
-    handle_caps: Vec<(Badge, Word)>,
+    /// Caps the root minted for its handles.
+    handle_caps: caps::HandleCaps,
     /// The size of the last model streamed out, in bytes.
     last_bytes: usize,
     /// The slots the supervisor thread saves callers' reply caps in.
@@ -178,7 +179,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
             cellulos::runtime::limits::FIRST_HANDLE_BADGE + 3 * cellulos::runtime::server::HANDLES_PER_BOOK,
         ),
         space_state: spaces::SpaceState::default(),
-        handle_caps: Vec::new(),
+        handle_caps: caps::HandleCaps::default(),
         extracted: false,
         failures: 0,
         models: Vec::new(),
@@ -525,6 +526,15 @@ impl Running {
         self.memory.places()
     }
 
+    /// How many caps the root keeps for handles that ended (each should have been revoked
+    /// when its handle ended).
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn stale_handle_caps(&self) -> usize {
+        let books = [&self.memory_book, &self.pd_book, &self.cpu_book, &self.space_book];
+        let live: BTreeSet<Badge> = books.iter().flat_map(|b| b.handles().map(|(badge, ..)| badge)).collect();
+        self.handle_caps.badges().filter(|b| !live.contains(b)).count()
+    }
+
     /// How many extractions and cleanups failed (a cleanup that left the model unlike its
     /// plan, or could not be planned).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
@@ -567,7 +577,7 @@ impl Running {
         for i in 0..self.processes.len() {
             self.release_root_holds(k, vs, i)?;
         }
-        for (_, slot) in core::mem::take(&mut self.handle_caps) {
+        for slot in self.handle_caps.drain() {
             k.delete_cap(slot)?;
         }
         for (_, p, _) in &mut self.processes {

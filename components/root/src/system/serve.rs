@@ -320,7 +320,9 @@ impl Running {
                 return Ok(());
             };
             let slot = k.mint(ep, CapRights::WRITE_GRANT, Word::from(badge))?;
-            self.handle_caps.push((badge, slot.bits()));
+            if let Some(old) = self.handle_caps.insert(badge, slot.bits()) {
+                k.delete_cap(old)?;
+            }
             slots[n] = slot.bits();
             n += 1;
         }
@@ -336,12 +338,10 @@ impl Running {
 
     /// Revokes and deletes every cap the root minted with handle `badge`.
     pub(super) fn revoke_handle(&mut self, k: &mut Kernel, badge: Badge) -> Result<(), KernelError> {
-        let (gone, kept): (Vec<_>, Vec<_>) = self.handle_caps.iter().partition(|(b, _)| *b == badge);
-        self.handle_caps = kept;
-        for (_, slot) in gone {
-            k.delete_cap(slot)?;
+        match self.handle_caps.take(badge) {
+            Some(slot) => k.delete_cap(slot),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// The objects of the root's services that ended (a PD terminated, with one it was

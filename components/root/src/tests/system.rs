@@ -66,6 +66,9 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let before = c.k.usage();
     let mut running = crate::system::start(&mut c.k, &mut c.vspace, &mut c.sup, system)?;
     let ends = running.supervise_ends(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
+    // Every handle that ended had its capability revoked then, not at the end.
+    let stale = running.stale_handle_caps();
+    ensure!(stale == 0, "{stale} capabilities of handles that ended were not revoked");
     let failures = running.failures();
     let after = running.extract(&mut c.k, &mut c.vspace, &mut c.sup, None);
     let (pd_places, memory_places) = (running.pd_places(), running.memory_places());
