@@ -147,14 +147,19 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(err(mem.destroy_ads(ads)) == Some(CallError::App(MemoryError::InUse)), "its own space cannot be destroyed");
     // Made and ended many times, each kind leaves the server's tables as big as the most it
     // had at once (the root's test counts their places).
+    // Each region goes where the one before it was (the first place that is free).
+    let mut places = [u64::MAX, 0];
     for _ in 0..CYCLES {
         let space = mem.create_ads()?;
         let page = mem.allocate(1, 12)?;
         let region = mem.reserve_attached(&ads, None, &page, RegionKind::Generic, RW)?;
+        let va = mem.region_info(&region)?.vaddr;
+        places = [places[0].min(va), places[1].max(va)];
         mem.remove(region)?;
         mem.free(page)?;
         mem.destroy_ads(space)?;
     }
+    t.check(places[0] == places[1], "a region removed leaves its place to the next");
     mem.detach(&vmr)?;
     t.check(!mem.region_info(&vmr)?.attached, "detached");
     // Attached again, it shows what the other region wrote meanwhile.

@@ -4,6 +4,7 @@
 //! every handle (holder, type, staleness) and keeps the handles; this file is the logic,
 //! and it keeps the root's part of the model ([`cellulos_keeper`]) in step.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -115,6 +116,11 @@ pub struct MemoryState {
     pub physical: ObjectId,
     /// Instances that asked for their own space already.
     owned: Vec<usize>,
+    /// Pages of memory objects by instance (what its budget is charged).
+    charged: Vec<u64>,
+    /// Where each region lies, by address space and first address: its end (regions of a
+    /// space never overlap, so a range's clash is found without a scan).
+    placed: BTreeMap<(usize, Word), Word>,
 }
 
 /// A region as another of the root's servers may use it (the PD server's `share_region`).
@@ -169,7 +175,29 @@ impl MemoryState {
 
     /// Pages instance `i` has allocated through the memory server.
     pub fn charged_to(&self, i: usize) -> u64 {
-        self.mos.values().filter(|m| m.owner == i).map(|m| m.frames.len() as u64).sum()
+        self.charged.get(i).copied().unwrap_or(0)
+    }
+
+    /// Charges instance `i` `pages` (or gives them back: `refund`).
+    fn charge(&mut self, i: usize, pages: u64, refund: bool) {
+        if self.charged.len() <= i {
+            self.charged.resize(i + 1, 0);
+        }
+        let c = &mut self.charged[i];
+        *c = if refund { c.saturating_sub(pages) } else { *c + pages };
+    }
+
+    /// Adds region `r`.
+    fn add_region(&mut self, r: Reserved) -> u64 {
+        self.placed.insert((r.ads, r.va), r.va + Word::from(r.pages) * 4096);
+        self.regions.add(r)
+    }
+
+    /// Ends region `key`.
+    fn take_region(&mut self, key: usize) -> Option<Reserved> {
+        let r = self.regions.take(key)?;
+        self.placed.remove(&(r.ads, r.va));
+        Some(r)
     }
 }
 
@@ -231,17 +259,26 @@ impl MemoryCtx<'_> {
     /// Whether `[va, va + pages)` is free in address space `ads`: no region reserved there,
     /// and for a component's own space nothing the root mapped (image, stack, buffers).
     fn is_free(&self, ads: usize, va: Word, pages: u32) -> bool {
+        self.clash_end(ads, va, pages).is_none()
+    }
+
+    /// Where what is in the way of `[va, va + pages)` in address space `ads` ends, if
+    /// anything is.
+    fn clash_end(&self, ads: usize, va: Word, pages: u32) -> Option<Word> {
         let end = va + Word::from(pages) * 4096;
-        let clash = |start: Word, n: u64| start < end && va < start + n * 4096;
-        if self.st.regions.values().any(|r| r.ads == ads && clash(r.va, u64::from(r.pages))) {
-            return false;
+        // The last region starting below `end`: the only one that can reach into the range.
+        if let Some((_, region_end)) = self.st.placed.range((ads, 0)..(ads, end)).next_back() {
+            if *region_end > va {
+                return Some(*region_end);
+            }
         }
         match self.st.spaces.get(ads) {
             Some(Ads::Own(i)) => {
-                let p = self.processes.get(*i).and_then(|(_, p, _)| p.as_ref());
-                !p.is_some_and(|p| p.mapped_ranges().any(|(start, n)| clash(start, n)))
+                let p = self.processes.get(*i).and_then(|(_, p, _)| p.as_ref())?;
+                let clashing = p.mapped_ranges().filter(|(start, n)| *start < end && va < start + n * 4096);
+                clashing.map(|(start, n)| start + n * 4096).max()
             }
-            _ => true,
+            _ => None,
         }
     }
 
@@ -412,9 +449,13 @@ impl MemoryServer for MemoryCtx<'_> {
                 va
             }
             None => {
+                // The first MiB boundary where it fits: past whatever is in the way.
                 let mut at = FREE_WINDOW.0;
-                while at + bytes <= FREE_WINDOW.1 && !self.is_free(key, at, pages) {
-                    at += 0x10_0000;
+                while at + bytes <= FREE_WINDOW.1 {
+                    match self.clash_end(key, at, pages) {
+                        None => break,
+                        Some(end) => at = end.max(at + 1).next_multiple_of(0x10_0000),
+                    }
                 }
                 if at + bytes > FREE_WINDOW.1 {
                     return Err(MemoryError::NoMemory);
@@ -429,7 +470,7 @@ impl MemoryServer for MemoryCtx<'_> {
         };
         let region = Region { va, pages: u64::from(pages), kind: kind_name(kind), perms: Perms::READ | Perms::WRITE };
         let node = self.keeper.reserve(self.pds[i], ads_node, &region).map_err(|_| MemoryError::NoMemory)?;
-        Ok(New::resource(self.st.regions.add(Reserved { ads: key, va, pages, kind, node, attached: None }), ads.id))
+        Ok(New::resource(self.st.add_region(Reserved { ads: key, va, pages, kind, node, attached: None }), ads.id))
     }
 
     fn allocate(&mut self, caller: Badge, pages: u32, page_bits: u8) -> Result<New<MO>, MemoryError> {
@@ -464,6 +505,7 @@ impl MemoryServer for MemoryCtx<'_> {
             }
         };
         let mapped = alloc::vec![false; frames.len()];
+        self.st.charge(i, u64::from(pages), false);
         Ok(New::resource(self.st.mos.add(Memory { frames, mapped, owner: i, node, paddr }), self.st.physical))
     }
 
@@ -581,7 +623,7 @@ impl MemoryServer for MemoryCtx<'_> {
 impl MemoryCtx<'_> {
     /// Removes region `key`: unmapped first if attached.
     fn remove_region(&mut self, key: usize) {
-        let Some(r) = self.st.regions.take(key) else { return };
+        let Some(r) = self.st.take_region(key) else { return };
         if let Some((mo, _, copies)) = r.attached {
             self.unmap_copies(r.ads, mo, copies);
         }
@@ -591,6 +633,7 @@ impl MemoryCtx<'_> {
     /// Gives memory object `key`'s frames back.
     fn free_mo(&mut self, key: usize) {
         let Some(m) = self.st.mos.take(key) else { return };
+        self.st.charge(m.owner, m.frames.len() as u64, true);
         self.keeper.remove_mo(m.node);
         for f in m.frames {
             let _ = self.k.destroy(f);
