@@ -13,7 +13,7 @@ mod book;
 mod export;
 mod links;
 
-pub use book::{Book, Class, MapTarget, Object, ObjectId, HANDLES_PER_BOOK, MAX_OBJECT_ID};
+pub use book::{Book, Class, MapTarget, Object, ObjectId, HANDLES_PER_BOOK, MAX_HANDLE_SLOT, MAX_OBJECT_ID};
 pub use export::{merge, Fragment};
 
 /// What a server may do while serving a message, besides replying. The transport (the

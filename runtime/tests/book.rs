@@ -1,9 +1,9 @@
 //! A server's book over a long life: object ids are used again (an object that ended on its
 //! own too, with every handle to it), a space a cleanup deleted
-//! keeps its id empty, and a book naming an id past what the root accepts is refused when
-//! decoded rather than costing the root the memory of that many objects.
+//! keeps its id empty, and a book naming an id or a handle slot past what the root accepts
+//! is refused when decoded rather than costing the root the memory of that many.
 
-use cellulos_runtime::server::{Book, Class, Object, ObjectId, MAX_OBJECT_ID};
+use cellulos_runtime::server::{Book, Class, Object, ObjectId, MAX_HANDLE_SLOT, MAX_OBJECT_ID};
 use cellulos_runtime::wire::{Reader, Wire, WireError, Writer};
 
 const CLIENT: u32 = 10;
@@ -79,4 +79,27 @@ fn a_book_naming_ids_past_the_limit_is_refused() {
     }
     let bytes = encoded(&smaller);
     assert_eq!(Book::decode(&mut Reader::new(&bytes)).expect("decodes").objects().count(), MAX_OBJECT_ID as usize + 1);
+}
+
+/// A book of one handle in slot `slot` (badge: the first handle badge + slot), as a server
+/// could send it.
+fn one_handle_at(slot: usize) -> Vec<u8> {
+    let mut buf = vec![0u8; 64];
+    let mut w = Writer::new(&mut buf);
+    0u32.encode(&mut w).expect("no objects");
+    1u32.encode(&mut w).expect("one handle");
+    let badge = cellulos_runtime::limits::FIRST_HANDLE_BADGE + slot as u32;
+    (badge, CLIENT, 0u32, 3u8).encode(&mut w).expect("the handle");
+    0u32.encode(&mut w).expect("no maps");
+    let n = w.len();
+    buf.truncate(n);
+    buf
+}
+
+#[test]
+fn a_book_naming_handle_slots_past_the_limit_is_refused() {
+    assert_eq!(Book::decode(&mut Reader::new(&one_handle_at(MAX_HANDLE_SLOT + 1))).err(), Some(WireError::Oversize));
+    assert_eq!(Book::decode(&mut Reader::new(&one_handle_at((1 << 24) - 1))).err(), Some(WireError::Oversize));
+    let book = Book::decode(&mut Reader::new(&one_handle_at(MAX_HANDLE_SLOT))).expect("up to the limit it decodes");
+    assert_eq!(book.handles().count(), 1);
 }

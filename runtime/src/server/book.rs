@@ -153,6 +153,12 @@ impl Default for Heads {
 /// costing the root the memory of that many.
 pub const MAX_OBJECT_ID: u32 = (1 << 16) - 1;
 
+/// The largest handle slot a decoded book may name (its badge less the book's first):
+/// slots are used again too, so a server's stay below the most handles it had at once; a
+/// book naming more is refused rather than costing the root the memory of that many (one
+/// record naming slot 2^24 - 1 made it allocate some 400 MB).
+pub const MAX_HANDLE_SLOT: usize = (1 << 18) - 1;
+
 /// Handle slots taken new (none used again) while the table is smaller.
 const FRESH_HANDLES: usize = 64;
 
@@ -590,7 +596,7 @@ impl crate::wire::Wire for Book {
         for _ in 0..n {
             let (badge, holder, object, rights) = <(u32, u32, u32, u8)>::decode(r)?;
             let index = book.index_of(badge).ok_or(WireError::BadTag)?;
-            if index >= 1 << 24 {
+            if index > MAX_HANDLE_SLOT {
                 return Err(WireError::Oversize);
             }
             if book.handles.len() <= index {
