@@ -16,6 +16,8 @@ const BOOKS: usize = 4;
 #[derive(Default)]
 pub struct HandleCaps {
     books: [Vec<Word>; BOOKS],
+    /// Caps whose badge is none of the books' (none today): kept, and found by a scan.
+    others: Vec<(Badge, Word)>,
 }
 
 /// The book and slot of a handle badge of the root's.
@@ -27,9 +29,12 @@ fn place(badge: Badge) -> Option<(usize, usize)> {
 
 impl HandleCaps {
     /// Records `cap`, minted with `badge`; the cap it replaces (one the badge named before,
-    /// to delete), or `cap` itself if the badge is none of the root's books'.
+    /// to delete).
     pub fn insert(&mut self, badge: Badge, cap: Word) -> Option<Word> {
-        let Some((book, slot)) = place(badge) else { return Some(cap) };
+        let Some((book, slot)) = place(badge) else {
+            self.others.push((badge, cap));
+            return None;
+        };
         let caps = &mut self.books[book];
         if caps.len() <= slot {
             caps.resize(slot + 1, 0);
@@ -37,9 +42,12 @@ impl HandleCaps {
         Some(core::mem::replace(&mut caps[slot], cap)).filter(|old| *old != 0)
     }
 
-    /// The cap minted with `badge`, which is forgotten.
+    /// A cap minted with `badge`, which is forgotten (until none is left).
     pub fn take(&mut self, badge: Badge) -> Option<Word> {
-        let (book, slot) = place(badge)?;
+        let Some((book, slot)) = place(badge) else {
+            let i = self.others.iter().position(|(b, _)| *b == badge)?;
+            return Some(self.others.swap_remove(i).1);
+        };
         let cap = self.books[book].get_mut(slot).map(core::mem::take)?;
         (cap != 0).then_some(cap)
     }
@@ -48,14 +56,17 @@ impl HandleCaps {
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub fn badges(&self) -> impl Iterator<Item = Badge> + '_ {
         let books = self.books.iter().enumerate();
-        books.flat_map(|(book, caps)| {
-            let first = FIRST_HANDLE_BADGE + book as Badge * HANDLES_PER_BOOK;
-            caps.iter().enumerate().filter(|(_, c)| **c != 0).map(move |(slot, _)| first + slot as Badge)
-        })
+        books
+            .flat_map(|(book, caps)| {
+                let first = FIRST_HANDLE_BADGE + book as Badge * HANDLES_PER_BOOK;
+                caps.iter().enumerate().filter(|(_, c)| **c != 0).map(move |(slot, _)| first + slot as Badge)
+            })
+            .chain(self.others.iter().map(|(b, _)| *b))
     }
 
     /// Every cap, all forgotten.
     pub fn drain(&mut self) -> Vec<Word> {
-        self.books.iter_mut().flat_map(core::mem::take).filter(|c| *c != 0).collect()
+        let others = core::mem::take(&mut self.others).into_iter().map(|(_, c)| c);
+        self.books.iter_mut().flat_map(core::mem::take).filter(|c| *c != 0).chain(others).collect()
     }
 }

@@ -338,10 +338,10 @@ impl Running {
 
     /// Revokes and deletes every cap the root minted with handle `badge`.
     pub(super) fn revoke_handle(&mut self, k: &mut Kernel, badge: Badge) -> Result<(), KernelError> {
-        match self.handle_caps.take(badge) {
-            Some(slot) => k.delete_cap(slot),
-            None => Ok(()),
+        while let Some(slot) = self.handle_caps.take(badge) {
+            k.delete_cap(slot)?;
         }
+        Ok(())
     }
 
     /// The objects of the root's services that ended (a PD terminated, with one it was
