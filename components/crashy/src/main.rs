@@ -4,18 +4,19 @@
 //! [`ARM`], it faults when the root next asks for its part of the model, after giving the
 //! core away [`DELAY`] times so that other PDs act meanwhile (EXTRACT0001: the root must not
 //! hang in the middle of an extraction, whatever else happens while it waits). Given a
-//! connection to the root's memory server (the borrower instance, EXTRACT0003), it does not
-//! fault after the delay of [`SLOW_CRASH`] but asks the root for a page, and given one to a
-//! counter, gives the customer a tally of it: a server calling the root, and asking it for
-//! a give, while the root calls it; before serving, the borrower checks that a give of an
-//! object it serves itself is refused. Its other methods count like the real counter; it
-//! keeps no tallies.
+//! connection to the root's memory server (the borrower, broker and lender instances,
+//! EXTRACT0003-4), it does not fault after the delay of [`SLOW_CRASH`] (twice as long for
+//! [`SLOWER`]) but asks the root for a page, and given one to a counter, gives one of its
+//! clients a tally of it: a server calling the root, and asking it for a give, while the
+//! root calls it (or calls a server that waits on its give); before serving, it checks
+//! that a give of an object it serves itself is refused. Its tallies only open; its other
+//! methods count like the real counter.
 #![no_std]
 #![no_main]
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use cellulos::runtime::server::{Held, New, Serve, ServeCtx};
+use cellulos::runtime::server::{Held, New, ObjectId, Serve, ServeCtx};
 use cellulos::runtime::Badge;
 use cellulos_component::sel4_rt::println;
 use cellulos_component::{Component, Connection, Error};
@@ -35,6 +36,8 @@ const CRASH: u64 = 0xdead;
 /// The argument of `add` that makes this server fault after yielding [`DELAY`] times (its
 /// caller, and whoever calls that caller, wait meanwhile: EXTRACT0002).
 const SLOW_CRASH: u64 = 0x5105;
+/// [`SLOW_CRASH`] after twice the delay (EXTRACT0004: the lender gives after the broker).
+const SLOWER: u64 = 0x5106;
 /// The argument of `add` that arms the fault on `export_model`.
 const ARM: u64 = 0xbeef;
 /// Where the fault happens: nothing is mapped there in a component.
@@ -68,6 +71,11 @@ struct Crashy {
     memory: Option<memory::MemoryClient<Connection>>,
     /// A counter, if it has a connection to one (its tallies to give away).
     counter: Option<counter::CounterClient<Connection>>,
+    /// Who gets them: a client of this server that has a connection to that counter.
+    recipient: &'static str,
+    /// Its COUNTER space, and the tallies opened in it so far (their keys).
+    space: ObjectId,
+    tallies: u64,
 }
 
 impl Crashy {
@@ -80,10 +88,10 @@ impl Crashy {
         memory.free(page).map_err(|_| CounterError::Upstream)
     }
 
-    /// Gives the customer a new tally of the counter (the root asks the counter for it).
-    fn give_tally(counter: &mut counter::CounterClient<Connection>) -> Result<(), CounterError> {
-        let tally = counter.open_tally(0).map_err(|_| CounterError::Upstream)?;
-        cellulos_component::give(&tally, "customer", 3).map(|_| ()).map_err(|e| {
+    /// Gives `to` the tally `identify` named (its counter is not asked again: it may be
+    /// busy by now, and the root's call to it is what EXTRACT0004 wants waiting).
+    fn give_tally(tally: (u32, Badge), to: &str) -> Result<(), CounterError> {
+        cellulos_component::give_identified(tally, to, 3).map(|_| ()).map_err(|e| {
             println!("crashy: the root refused a give: {e:?}");
             CounterError::Upstream
         })
@@ -99,13 +107,24 @@ impl CounterServer for Crashy {
         if n == CRASH {
             fault();
         }
-        if n == SLOW_CRASH {
+        if n == SLOW_CRASH || n == SLOWER {
             match self.memory.as_mut() {
                 Some(memory) => {
+                    // The tally first: its counter may be busy by the time of the give.
+                    let tally = match self.counter.as_mut() {
+                        Some(counter) => {
+                            let tally = counter.open_tally(0).map_err(|_| CounterError::Upstream)?;
+                            Some(cellulos_component::identify(&tally).map_err(|_| CounterError::Upstream)?)
+                        }
+                        None => None,
+                    };
                     delay();
+                    if n == SLOWER {
+                        delay();
+                    }
                     Self::borrow(memory)?;
-                    if let Some(counter) = self.counter.as_mut() {
-                        Self::give_tally(counter)?;
+                    if let Some(tally) = tally {
+                        Self::give_tally(tally, self.recipient)?;
                     }
                 }
                 None => delay_then_fault(),
@@ -145,7 +164,8 @@ impl CounterServer for Crashy {
     }
 
     fn open_tally(&mut self, _caller: Badge, _start: u64) -> Result<New<counter::resources::TALLY>, CounterError> {
-        Err(CounterError::NoSuchTally)
+        self.tallies += 1;
+        Ok(New::resource(self.tallies - 1, self.space))
     }
 
     fn bump(&mut self, _caller: Badge, _tally: Held<counter::resources::TALLY>) -> Result<u64, CounterError> {
@@ -205,7 +225,11 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     if counter.is_some() && !gives_of_its_own_are_refused(c) {
         c.exit(SELF_GIVE_ANSWERED);
     }
-    let mut service = CounterService::new(Crashy { total: 0, memory, counter }, c.root_badge());
-    service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
+    // The client of each instance that gives (EXTRACT0003, EXTRACT0004).
+    let recipient = if c.name() == "borrower" { "customer" } else { "shopper" };
+    let crashy = Crashy { total: 0, memory, counter, recipient, space: ObjectId(0), tallies: 0 };
+    let mut service = CounterService::new(crashy, c.root_badge());
+    let (space, _) = service.book.add_space::<counter::spaces::COUNTER>(0, 0).map_err(|_| Error::NotAServer)?;
+    service.server.space = space;
     c.serve(Trap(service))
 }

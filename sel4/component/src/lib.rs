@@ -181,6 +181,22 @@ pub fn give<T>(handle: &cellulos::runtime::handle::Handle<T>, to: &str, rights: 
     give_through(SUPERVISOR.load(core::sync::atomic::Ordering::Relaxed), handle, to, rights)
 }
 
+/// Which server serves the object behind `handle`, and its badge there (the server that
+/// minted the capability answers): what a give names. With it, [`give_identified`] gives
+/// later without asking that server again, when it may be busy (the give would wait for it).
+pub fn identify<T>(handle: &cellulos::runtime::handle::Handle<T>) -> Result<(u32, cellulos::runtime::Badge), Error> {
+    let cellulos::runtime::Cap::Endpoint { badge: slot, .. } = handle.cap else {
+        return Err(Error::Give(cellulos::runtime::Status::BadHandle as Word));
+    };
+    transport::identify(Word::from(slot)).ok_or(Error::Give(cellulos::runtime::Status::BadHandle as Word))
+}
+
+/// [`give`] of the object [`identify`] named (server id, badge).
+pub fn give_identified(object: (u32, cellulos::runtime::Badge), to: &str, rights: u8) -> Result<Word, Error> {
+    let supervisor = SUPERVISOR.load(core::sync::atomic::Ordering::Relaxed);
+    give_object(supervisor, || Ok(object), to, rights)
+}
+
 /// Gives through supervisor cap `supervisor` (see [`Component::give`]).
 fn give_through<T>(
     supervisor: Word,
@@ -188,11 +204,19 @@ fn give_through<T>(
     to: &str,
     rights: u8,
 ) -> Result<Word, Error> {
-    let cellulos::runtime::Cap::Endpoint { badge: slot, .. } = handle.cap else {
-        return Err(Error::Give(cellulos::runtime::Status::BadHandle as Word));
-    };
+    give_object(supervisor, || identify(handle), to, rights)
+}
+
+/// Gives the object `object` names (once the recipient's name is known to fit) through
+/// supervisor cap `supervisor`.
+fn give_object(
+    supervisor: Word,
+    object: impl FnOnce() -> Result<(u32, cellulos::runtime::Badge), Error>,
+    to: &str,
+    rights: u8,
+) -> Result<Word, Error> {
     let name = sel4_rt::start::name(to).ok_or(Error::Give(cellulos::runtime::Status::Oversize as Word))?;
-    match transport::give(supervisor, Word::from(slot), &name, rights) {
+    match transport::give(supervisor, object()?, &name, rights) {
         (0, given) => Ok(given),
         (status, _) => Err(Error::Give(status)),
     }

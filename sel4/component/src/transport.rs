@@ -340,11 +340,15 @@ pub(crate) fn serve<S: Serve>(
     }
 }
 
-/// Asks the supervisor (through the cap at `supervisor`) to give the object behind the
-/// handle in `slot` to the instance named `to`: the root's status, and the slot of the
-/// recipient's CSpace the new handle's capability went to.
-pub(crate) fn give(supervisor: Word, slot: Word, to: &sel4_rt::start::Name, rights: u8) -> (Word, Word) {
-    let Some((server, badge)) = identify(slot) else { return (Status::BadHandle as Word, 0) };
+/// Asks the supervisor (through the cap at `supervisor`) to give the object that server
+/// `server` serves as `badge` to the instance named `to`: the root's status, and the slot
+/// of the recipient's CSpace the new handle's capability went to.
+pub(crate) fn give(
+    supervisor: Word,
+    (server, badge): (u32, Badge),
+    to: &sel4_rt::start::Name,
+    rights: u8,
+) -> (Word, Word) {
     let mut words = [Word::from(server), Word::from(badge), Word::from(rights), 0, 0, 0, 0];
     for (w, chunk) in words[3..].iter_mut().zip(to.chunks(8)) {
         let mut b = [0u8; 8];
@@ -362,7 +366,7 @@ pub(crate) fn give_words(supervisor: Word, words: &[Word]) -> (Word, Word) {
 }
 
 /// Asks the owner of the capability in `slot` whose it is: (server id, badge).
-fn identify(slot: Word) -> Option<(u32, Badge)> {
+pub(crate) fn identify(slot: Word) -> Option<(u32, Badge)> {
     if slot == 0 {
         return None;
     }

@@ -8,24 +8,32 @@
 //! calls until that thread signals the main thread's (with the supervisor thread's
 //! badge, [`super::events::EVENT_BADGE`]) that the answer is in. A give that a server asks
 //! for meanwhile (the server called may be waiting for it) calls the owning server in
-//! turn: so there are [`CALLERS`] caller threads, one for each depth of such calls. They
-//! run at the main thread's priority, above the supervisor thread, so the supervisor
-//! thread runs only while all are blocked: when it finds a caller thread calling a server
-//! that ended, that thread is blocked in the call, and it releases it with `ServerGone` as
-//! it released the main thread before.
+//! turn, whose own give may be waiting too, and so on: a caller thread for each depth of
+//! such calls, made when a call first goes that deep (up to [`CALLERS`]; a server waits
+//! in one call at a time, so calls nest at most one deeper than the servers that use
+//! other servers). They run at the main thread's priority, above the supervisor thread,
+//! so the supervisor thread runs only while all are blocked: when it finds a caller
+//! thread calling a server that ended, that thread is blocked in the call, and it
+//! releases it with `ServerGone` as it released the main thread before.
 
+use alloc::string::String;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use cellulos_runtime::Status;
-use sel4::{MessageInfo, Word, MSG_MAX_WORDS};
+use sel4::{MessageInfo, Notification, Word, MSG_MAX_WORDS};
 
 use super::events::end_queued;
+use super::Running;
+use crate::kernel::Kernel;
+use crate::thread::{Supervisor, Thread};
+use crate::vspace::VSpace;
 
 /// The caller threads' priority: the main thread's.
 pub(super) const CALLER_PRIORITY: u8 = 255;
-/// Caller threads: calls to servers the root waits on at once (a server's give while the
-/// root calls it is the second).
-pub(super) const CALLERS: usize = 2;
+/// The most caller threads: calls to servers the root waits on at once (a server's give
+/// while the root calls it is the second, a give the owning server waits on meanwhile the
+/// third, ...).
+pub(super) const CALLERS: usize = 8;
 /// The most words a job sends (the reserved methods' requests are a few words).
 pub(super) const JOB_WORDS: usize = 8;
 
@@ -82,6 +90,44 @@ pub(super) fn take_answer(c: usize, ipc: &mut sel4::IpcBuffer) -> Option<(Messag
         ipc.msg[i] = word(i);
     }
     Some((info, [word(0), word(1), word(2), word(3)]))
+}
+
+impl Running {
+    /// The notification of caller thread `c`, made now if `c` is the next one (the main
+    /// thread's calls to servers are nested `c` deep).
+    pub(super) fn caller(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        c: usize,
+    ) -> Result<Word, String> {
+        if let Some((_, jobs)) = self.callers.get(c) {
+            return Ok(jobs.cap.bits());
+        }
+        if c != self.callers.len() || c >= CALLERS {
+            return Err(alloc::format!("calls to servers nested {} deep", c + 1));
+        }
+        let jobs = k.create::<Notification>().map_err(|e| alloc::format!("{e}"))?;
+        let arg = arg(c, jobs.cap.bits(), self.event_signal);
+        let thread = match Thread::spawn(k, vs, sup, run, arg, CALLER_PRIORITY, 4) {
+            Ok(t) => t,
+            Err(e) => {
+                let _ = k.destroy(jobs);
+                return Err(alloc::format!("{e}"));
+            }
+        };
+        CALLER_TCB[c].store(thread.tcb.cap.bits(), Ordering::SeqCst);
+        let bits = jobs.cap.bits();
+        self.callers.push((thread, jobs));
+        Ok(bits)
+    }
+
+    /// How many caller threads there are: the deepest the root's calls to servers nested.
+    #[cfg_attr(not(feature = "tests"), allow(dead_code))]
+    pub fn callers(&self) -> usize {
+        self.callers.len()
+    }
 }
 
 /// The argument of caller thread `c`: its notification, the main thread's notification

@@ -247,20 +247,9 @@ fn start_into(
     let watcher = Thread::spawn(k, vs, sup, supervise::watch, arg, supervise::WATCHER_PRIORITY, 4)
         .map_err(|e| alloc::format!("supervisor thread: {e}"))?;
     running.watcher = Some(watcher);
-    // The caller threads, which make the root's calls to servers.
-    for c in 0..caller::CALLERS {
-        let jobs = k.create::<Notification>().map_err(|e| alloc::format!("caller notification: {e}"))?;
-        let arg = caller::arg(c, jobs.cap.bits(), signal.bits());
-        let thread = match Thread::spawn(k, vs, sup, caller::run, arg, caller::CALLER_PRIORITY, 4) {
-            Ok(t) => t,
-            Err(e) => {
-                let _ = k.destroy(jobs);
-                return Err(alloc::format!("caller thread: {e}"));
-            }
-        };
-        caller::CALLER_TCB[c].store(thread.tcb.cap.bits(), core::sync::atomic::Ordering::SeqCst);
-        running.callers.push((thread, jobs));
-    }
+    // The first caller thread, which makes the root's calls to servers (the others come
+    // when calls nest).
+    running.caller(k, vs, sup, 0).map_err(|e| alloc::format!("caller thread: {e}"))?;
     // Each server's clients in description order: (client, use) -> its index at the server.
     let clients_of = |s: usize| -> Vec<(usize, usize, Word)> {
         let mut out = Vec::new();

@@ -276,9 +276,14 @@ impl Running {
         // A caller thread for each depth: a server's give served meanwhile calls the owning
         // server (`dump_model` from a server is refused, clients' calls wait).
         let c = self.calling;
-        let jobs = self.callers.get(c).map_or(0, |(_, n)| n.cap.bits());
-        if jobs == 0 || !caller::post(c, &job, jobs) {
-            return (MessageInfo::new(Status::NotAllowed as Word, 0, 0, 0), [0; 4]);
+        let refused = (MessageInfo::new(Status::NotAllowed as Word, 0, 0, 0), [0; 4]);
+        match self.caller(k, vs, sup, c) {
+            Ok(jobs) if caller::post(c, &job, jobs) => {}
+            Ok(_) => return refused,
+            Err(e) => {
+                println!("cellulos root: a call to {} refused: {e}", self.processes[s].0);
+                return refused;
+            }
         }
         self.calling += 1;
         let ep = self.root_ep.as_ref().map_or(0, |e| e.cap.bits());

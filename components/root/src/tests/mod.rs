@@ -54,6 +54,7 @@ const TESTS: &[(&str, Test)] = &[
     ("EXTRACT0001", system::a_server_faulting_during_an_extraction_does_not_hang_the_root),
     ("EXTRACT0002", system::a_server_waiting_on_a_faulting_one_does_not_hang_the_root),
     ("EXTRACT0003", system::a_server_calling_the_root_while_the_root_calls_it_is_served),
+    ("EXTRACT0004", system::gives_nested_three_deep_are_served),
     ("CLEANUP0005", system::cleanup_follows_a_space_mapped_onto_another_pds),
     ("CLEANUP0006", system::cleanup_asks_a_live_server_to_delete_its_space),
     ("PROCESS0001", system::bad_images_are_refused),

@@ -28,6 +28,8 @@ struct Run {
     /// memory server for address spaces, regions and memory objects.
     pd_places: usize,
     memory_places: usize,
+    /// The caller threads the root made: the deepest its calls to servers nested.
+    callers: usize,
 }
 
 impl Run {
@@ -73,9 +75,10 @@ fn boot(c: &mut Ctx, system: &cellulos_system::System) -> Result<Run, String> {
     let after = running.extract(&mut c.k, &mut c.vspace, &mut c.sup, None);
     let (pd_places, memory_places) = (running.pd_places(), running.memory_places());
     let models = core::mem::take(&mut running.models);
+    let callers = running.callers();
     running.stop(&mut c.k, &mut c.vspace, &mut c.sup).map_err(err)?;
     ensure!(c.k.usage() == before, "{}: usage {:?} after, {:?} before", system.cleanup, c.k.usage(), before);
-    Ok(Run { ends, models, failures, after, pd_places, memory_places })
+    Ok(Run { ends, models, failures, after, pd_places, memory_places, callers })
 }
 
 /// Boots the instances named alone, checks that `client` exited 0 (a test client's exit
@@ -264,6 +267,29 @@ pub fn a_server_calling_the_root_while_the_root_calls_it_is_served(c: &mut Ctx) 
     let m = run.models.first().ok_or("no snapshot")?;
     ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     ensure!(end("borrower").is_none(), "the borrower ended: {:?}", end("borrower"));
+    Ok(())
+}
+
+/// Calls to servers nested three deep (EXTRACT0004): the quitter's snapshot has the root
+/// wait on a server; meanwhile the broker gives the shopper a tally of the lender's (the
+/// root calls the lender, which is busy), and the lender then gives the shopper a tally of
+/// the counter's (the root calls the counter while it waits on the lender, which waits on
+/// this give). Each wait has its caller thread, made when calls first nest that deep (two
+/// were all there were, and the third call was refused `NotAllowed`): both gives succeed
+/// (each crashy fails its client's call when its give is refused, and a pusher exits 1
+/// when its call succeeded), and the snapshot completes.
+pub fn gives_nested_three_deep_are_served(c: &mut Ctx) -> Result<(), String> {
+    let names = ["counter", "lender", "broker", "shopper", "lendee", "quitter"];
+    let run = boot(c, &subsystem(&names, "direct-space")?)?;
+    let end = |name: &str| run.end(name);
+    ensure!(end("quitter") == Some(Ended::Exited(0)), "quitter: {:?} (1: its snapshot failed)", end("quitter"));
+    for client in ["shopper", "lendee"] {
+        ensure!(end(client) == Some(Ended::Exited(1)), "{client}: {:?} (1: its call succeeded)", end(client));
+    }
+    ensure!(run.failures == 0, "{} extraction(s) failed", run.failures);
+    ensure!(run.callers == 3, "calls to servers nested {} deep, not 3: the test's timing is off", run.callers);
+    let m = run.models.first().ok_or("no snapshot")?;
+    ensure!(osmosis::check(m).is_empty(), "invariants: {:?}", osmosis::check(m));
     Ok(())
 }
 
