@@ -3,7 +3,10 @@
 //! memory server), points it at a function of its own and starts it; the function writes a
 //! flag the component then sees. It pins the CPU to the core, asks for a snapshot of the
 //! model, tries what it may not (a priority above its own, a core that does not exist,
-//! starting an unbound CPU), stops and destroys it. Exit code: how many checks failed.
+//! starting an unbound CPU), stops and destroys it. Then a CPU in an address space of its
+//! own (`create_ads`): a page of code and a page of data mapped there and here, the code
+//! writes the data page and faults, which the root hears of through the CSpace it made for
+//! the CPU. Exit code: how many checks failed.
 #![no_std]
 #![no_main]
 
@@ -19,6 +22,12 @@ use cellulos_component::{Checks, Component, Error};
 static FLAG: AtomicU64 = AtomicU64::new(0);
 /// The value it writes.
 const RAN: u64 = 42;
+/// The code of the CPU in an address space of its own: `mov qword [rdi], 42`, then `ud2`
+/// (a fault; it can do nothing else: its CSpace holds only its supervisor cap).
+const ALONE_CODE: [u8; 9] = [0x48, 0xc7, 0x07, 0x2a, 0x00, 0x00, 0x00, 0x0f, 0x0b];
+/// Where its code and data pages are, in that address space.
+const ALONE_CODE_VA: u64 = 0x40_0000;
+const ALONE_DATA_VA: u64 = 0x50_0000;
 
 /// The new CPU's code: it sets the flag (its address in rdi) and gives the core away.
 extern "C" fn worker(flag: u64) -> ! {
@@ -79,6 +88,44 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     cpus.stop(&cpu)?;
     t.check(cpus.info(&cpu)?.state == CpuState::Stopped, "stopped");
     cpus.destroy(cpu)?;
+
+    // A CPU in an address space of its own, its code and data pages mapped here too.
+    let space = mem.create_ads()?;
+    let (code_mo, data_mo) = (mem.allocate(1, 12)?, mem.allocate(1, 12)?);
+    let code_here = mem.reserve_attached(&ads, None, &code_mo, RegionKind::Generic, rw())?;
+    let data_here = mem.reserve_attached(&ads, None, &data_mo, RegionKind::Generic, rw())?;
+    let rx = Rights { read: true, write: false, execute: true };
+    mem.reserve_attached(&space, Some(ALONE_CODE_VA), &code_mo, RegionKind::ElfCode, rx)?;
+    mem.reserve_attached(&space, Some(ALONE_DATA_VA), &data_mo, RegionKind::ElfData, rw())?;
+    let code = mem.region_info(&code_here)?.vaddr as *mut u8;
+    for (i, b) in ALONE_CODE.iter().enumerate() {
+        // SAFETY: the root just mapped a page read-write at `code`.
+        unsafe { code.add(i).write_volatile(*b) };
+    }
+    let data = mem.region_info(&data_here)?.vaddr as *const u64;
+    let alone = cpus.create(100)?;
+    cpus.bind(&alone, &space)?;
+    let registers =
+        Registers { rip: ALONE_CODE_VA, rsp: 0, rflags: 0x202, rdi: ALONE_DATA_VA, rsi: 0, rdx: 0, fs_base: 0 };
+    cpus.write_registers(&alone, registers)?;
+    cpus.start(&alone)?;
+    for _ in 0..10_000 {
+        if cpus.info(&alone)?.state == CpuState::Faulted {
+            break;
+        }
+        sel4::syscall::yield_now();
+    }
+    // SAFETY: the root mapped the data page read-write at `data`.
+    t.check(unsafe { data.read_volatile() } == RAN, "a CPU in an address space of its own ran its code there");
+    t.check(cpus.info(&alone)?.state == CpuState::Faulted, "its fault reached the root through its own CSpace");
+    let ip = cpus.read_registers(&alone)?.rip;
+    t.check(ip == ALONE_CODE_VA + 7, "it stopped at its ud2");
+    cpus.destroy(alone)?;
+    mem.destroy_ads(space)?;
+    mem.remove(code_here)?;
+    mem.remove(data_here)?;
+    mem.free(code_mo)?;
+    mem.free(data_mo)?;
     println!("cputest: {} check(s) failed", t.failed);
     Ok(t.failed)
 }

@@ -25,6 +25,9 @@ use crate::vspace::VSpace;
 
 /// Slots of a child CSpace (2^10).
 const CNODE_RADIX: u8 = 10;
+/// The CSpace of a CPU in an address space of no process ([`Process::bind_alone`]): the
+/// supervisor slot and little else.
+const ALONE_RADIX: u8 = 2;
 /// Child slot of the supervisor cap.
 pub const SLOT_SUPERVISOR: Word = 1;
 /// Child slot of its own endpoint.
@@ -600,6 +603,38 @@ impl Process {
         }
         self.thread_slots.push(slot);
         Ok((badge, slot))
+    }
+
+    /// Runs `tcb` in address space `pml4`, which no process has (one `create_ads` made),
+    /// with a CSpace of its own: a CNode of [`ALONE_RADIX`] holding only its faults'
+    /// supervisor cap, badged anew, at [`SLOT_SUPERVISOR`] (the code it runs can end
+    /// through it and nothing else). Returns the CNode and the badge.
+    pub fn bind_alone(
+        k: &mut Kernel,
+        sup: &mut Supervisor,
+        tcb: sel4::Cap<Tcb>,
+        pml4: sel4::Cap<Pml4>,
+    ) -> Result<(Object<CNode>, Word), KernelError> {
+        let cnode = k.create_cnode(ALONE_RADIX)?;
+        let badge = sup.next_badge();
+        let (at, depth) = (cnode.cap, ALONE_RADIX);
+        let minted = k.ipc.cnode_mint(
+            at,
+            SLOT_SUPERVISOR,
+            depth,
+            init::CNODE,
+            sup.endpoint().bits(),
+            64,
+            CapRights::WRITE_GRANT,
+            badge,
+        );
+        let guard = (64 - Word::from(ALONE_RADIX)) << 2;
+        let set = minted.and_then(|()| k.ipc.tcb_set_space(tcb, SLOT_SUPERVISOR, at, guard, pml4.cast(), 0));
+        if let Err(e) = set {
+            let _ = k.destroy(cnode);
+            return Err(KernelError::Sel4("binding a CPU to an address space", e));
+        }
+        Ok((cnode, badge))
     }
 
     /// A slot of the root's range used for nothing yet.

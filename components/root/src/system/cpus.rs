@@ -5,8 +5,9 @@
 //! memory server (the address space, the region) arrive as another server's objects and are
 //! resolved in its book, held through one of the caller's memory connections.
 //!
-//! A CPU bound to an address space made by `create_ads` (no CSpace of its own) is refused
-//! with `NotBound`: only a component's own address space can be bound today.
+//! A CPU bound to a component's own address space runs with its CSpace; one bound to an
+//! address space made by `create_ads` (no process's, so no CSpace) gets a CSpace of its
+//! own holding only its supervisor cap: its code can fault or end, and use nothing else.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -20,9 +21,9 @@ use cellulos::runtime::server::{Foreign, Held, New, ObjectId};
 use cellulos::runtime::{Badge, Book, Cap};
 use cellulos_keeper::{Keeper, PdId};
 use osmosis::NodeIdx;
-use sel4::{Tcb, UserContext, Word};
+use sel4::{CNode, Tcb, UserContext, Word};
 
-use super::memory::MemoryState;
+use super::memory::{MemoryState, Space};
 use super::serve::{RootClient, RootService, ROOT_SERVER_ID_U32};
 use super::table::Table;
 use crate::kernel::{Kernel, KernelError, Object};
@@ -35,10 +36,19 @@ struct Cpu {
     holder: usize,
     node: NodeIdx,
     priority: u8,
-    /// The component it runs in, its supervisor slot there and badge.
-    bound: Option<(usize, Word, Word)>,
+    /// Where it runs, and the badge its faults arrive with.
+    bound: Option<(Binding, Word)>,
     state: State,
     pinned: bool,
+}
+
+/// Where a CPU runs.
+enum Binding {
+    /// In a component (its instance): its address space and CSpace, the supervisor slot
+    /// the root used there.
+    Process(usize, Word),
+    /// In an address space made by `create_ads`, with a CSpace of its own.
+    Alone(Object<CNode>),
 }
 
 /// The server's state (the root keeps it between calls).
@@ -120,15 +130,24 @@ impl CpuServer for CpuCtx<'_> {
         let i = self.caller(caller)?;
         let badge = Self::memory_badge(ads.cap)?;
         let holders = self.memory_holders(i);
-        let owner = self.memory.own_space(self.memory_book, badge, &holders).ok_or(CpuError::NotBound)?;
+        let space = self.memory.space_of(self.memory_book, badge, &holders).ok_or(CpuError::NotBound)?;
         let (k, sup) = (&mut *self.k, &mut *self.sup);
         let c = self.st.cpus.get_mut(cpu.key as usize).ok_or(CpuError::NotConfigured)?;
         if c.bound.is_some() {
             return Err(CpuError::Running);
         }
-        let p = self.processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()).ok_or(CpuError::NotBound)?;
-        let (badge, slot) = p.bind(k, sup, c.tcb.cap).map_err(|_| CpuError::NotBound)?;
-        c.bound = Some((owner, slot, badge));
+        let bound = match space {
+            Space::Own(owner) => {
+                let p = self.processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()).ok_or(CpuError::NotBound)?;
+                let (badge, slot) = p.bind(k, sup, c.tcb.cap).map_err(|_| CpuError::NotBound)?;
+                (Binding::Process(owner, slot), badge)
+            }
+            Space::New(pml4) => {
+                let (cnode, badge) = Process::bind_alone(k, sup, c.tcb.cap, pml4).map_err(|_| CpuError::NotBound)?;
+                (Binding::Alone(cnode), badge)
+            }
+        };
+        c.bound = Some(bound);
         c.state = State::Configured;
         Ok(())
     }
@@ -255,10 +274,14 @@ pub fn destroy(
 ) -> Result<(), KernelError> {
     let Some(c) = st.cpus.take(key) else { return Ok(()) };
     k.destroy(c.tcb)?;
-    if let Some((owner, slot, _)) = c.bound {
-        if let Some(p) = processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()) {
-            p.unbind(k, slot)?;
+    match c.bound {
+        Some((Binding::Process(owner, slot), _)) => {
+            if let Some(p) = processes.get_mut(owner).and_then(|(_, p, _)| p.as_mut()) {
+                p.unbind(k, slot)?;
+            }
         }
+        Some((Binding::Alone(cnode), _)) => k.destroy(cnode)?,
+        None => {}
     }
     keeper.remove_node(c.node);
     Ok(())
@@ -272,19 +295,20 @@ impl CpuState {
 
     /// The CPU whose faults arrive with `badge`.
     pub fn by_badge(&self, badge: Word) -> Option<usize> {
-        self.cpus.iter().find(|(_, c)| c.bound.is_some_and(|(_, _, b)| b == badge)).map(|(key, _)| key)
+        self.cpus.iter().find(|(_, c)| c.bound.as_ref().is_some_and(|(_, b)| *b == badge)).map(|(key, _)| key)
     }
 
-    /// Records that CPU `key` faulted (it stays blocked until destroyed).
-    pub fn faulted(&mut self, key: usize) {
+    /// Records that CPU `key` faulted or ended (`faulted`: false), through its supervisor
+    /// cap; it stays blocked until destroyed.
+    pub fn ended(&mut self, key: usize, faulted: bool) {
         if let Some(c) = self.cpus.get_mut(key) {
-            c.state = State::Faulted;
+            c.state = if faulted { State::Faulted } else { State::Stopped };
         }
     }
 
     /// The CPUs instance `i` made or that run in it (to go with it).
     pub fn of_instance(&self, i: usize) -> Vec<usize> {
-        self.cpus.keys_where(|c| c.holder == i || c.bound.is_some_and(|(o, _, _)| o == i))
+        self.cpus.keys_where(|c| c.holder == i || matches!(c.bound, Some((Binding::Process(o, _), _)) if o == i))
     }
 
     /// Every CPU.

@@ -40,6 +40,13 @@ enum Ads {
     New { pml4: Object<Pml4>, vspace: VSpace, node: NodeIdx, holder: usize },
 }
 
+/// An address space a handle names, for the CPU server: a component's own (its instance)
+/// or one made by `create_ads` (its PML4).
+pub enum Space {
+    Own(usize),
+    New(sel4::Cap<Pml4>),
+}
+
 /// The frame caps a region maps and where: a frame's own cap (its index in the memory
 /// object) the first time it is mapped, a copy otherwise (a cap maps one place).
 type Mapped = Vec<(sel4::Cap<Page>, Word, Option<usize>)>;
@@ -157,13 +164,13 @@ impl MemoryState {
         Some(Backed { va: r.va, kind: r.kind, frames, mo: m.node })
     }
 
-    /// The component whose own address space handle `badge` of `book` names, if one of
-    /// `holders` holds it (the CPU server's `bind`).
-    pub fn own_space(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<usize> {
+    /// The address space handle `badge` of `book` names, if one of `holders` holds it (the
+    /// CPU server's `bind`).
+    pub fn space_of(&self, book: &cellulos::runtime::Book, badge: Badge, holders: &[Badge]) -> Option<Space> {
         let (_, object) = holders.iter().find_map(|h| book.resolve(badge, *h, "ADS").ok())?;
         match self.spaces.get(object.key as usize)? {
-            Ads::Own(i) => Some(*i),
-            Ads::New { .. } => None,
+            Ads::Own(i) => Some(Space::Own(*i)),
+            Ads::New { pml4, .. } => Some(Space::New(pml4.cap)),
         }
     }
 

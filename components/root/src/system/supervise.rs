@@ -229,11 +229,12 @@ impl Running {
                         self.settle_tables(k)?;
                         ends.push((name, how, false));
                     }
-                    // A CPU made by the CPU server: it stays stopped, marked faulted.
+                    // A CPU made by the CPU server: it stays stopped, marked faulted (or
+                    // stopped, when it ended through its supervisor cap).
                     None => match self.cpu_state.by_badge(badge) {
                         Some(key) => {
                             sel4_rt::println!("cellulos root: a CPU made at run time ended: {how:?}");
-                            self.cpu_state.faulted(key);
+                            self.cpu_state.ended(key, !matches!(how, Ended::Exited(_)));
                         }
                         None => sel4_rt::println!("cellulos root: a message from unknown badge {badge}: {how:?}"),
                     },
