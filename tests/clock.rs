@@ -373,3 +373,38 @@ proptest::proptest! {
         proptest::prop_assert_eq!(client.read(&fresh).expect("still serving"), 3);
     }
 }
+
+/// The same calls through a service that owns its book and one that borrows it (as the
+/// root task lends its books to its services for each call): the same answers, the same
+/// model, and the lender's book is the one that changed.
+#[test]
+fn a_service_with_a_borrowed_book_keeps_the_same_model() {
+    fn run<B: core::borrow::BorrowMut<cellulos::runtime::Book> + 'static>(
+        book: B,
+    ) -> (Vec<Result<u64, CallError<ClockError>>>, Rc<RefCell<ClockService<Clocks, B>>>) {
+        let bus = Loopback::new();
+        let clocks = Clocks { space: ObjectId(0), clocks: Vec::new(), deleted: Vec::new() };
+        let mut service = ClockService { server: clocks, book, root: ROOT };
+        let (space, _) = service.book.borrow_mut().add_space::<clock::spaces::CLOCK>(0, SERVER).expect("space");
+        service.server.space = space;
+        let service = Rc::new(RefCell::new(service));
+        let endpoint = bus.add_server(service.clone());
+        let (mut alice, mut bob) =
+            (ClockClient::new(bus.connect(endpoint, ALICE)), ClockClient::new(bus.connect(endpoint, BOB)));
+        let a = alice.create(3, Mode::Monotonic).expect("create");
+        let b = bob.create(1, Mode::Frozen).expect("create");
+        let answers = vec![alice.read(&a), bob.read(&b), bob.read(&a), alice.read(&a)];
+        bob.destroy(b).expect("destroy");
+        (answers, service)
+    }
+    let (owned_answers, owned) = run(cellulos::runtime::Book::new());
+    let lent: &'static mut cellulos::runtime::Book = Box::leak(Box::new(cellulos::runtime::Book::new()));
+    let (lent_answers, lending) = run(lent);
+    assert_eq!(lent_answers, owned_answers);
+    assert_eq!(owned_answers[2], Err(CallError::Status(Status::NotHolder)), "bob does not hold alice's clock");
+    let owned_model = owned.borrow().export("clock", pd_name).expect("export").model;
+    let lent_model = lending.borrow().export("clock", pd_name).expect("export").model;
+    assert_eq!(lent_model, owned_model);
+    assert_eq!(lent_model.node_count(), 4, "the space, alice's clock, PD_2 and PD_10");
+    // The book lent is the one the calls changed.
+}
