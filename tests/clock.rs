@@ -379,9 +379,10 @@ proptest::proptest! {
 /// model, and the lender's book is the one that changed.
 #[test]
 fn a_service_with_a_borrowed_book_keeps_the_same_model() {
+    type Answers = Vec<Result<u64, CallError<ClockError>>>;
     fn run<B: core::borrow::BorrowMut<cellulos::runtime::Book> + 'static>(
         book: B,
-    ) -> (Vec<Result<u64, CallError<ClockError>>>, Rc<RefCell<ClockService<Clocks, B>>>) {
+    ) -> (Answers, Rc<RefCell<ClockService<Clocks, B>>>) {
         let bus = Loopback::new();
         let clocks = Clocks { space: ObjectId(0), clocks: Vec::new(), deleted: Vec::new() };
         let mut service = ClockService { server: clocks, book, root: ROOT };
