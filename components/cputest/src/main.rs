@@ -13,7 +13,7 @@
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use cellulos::interfaces::cpu::{CpuClient, CpuError, CpuState, Registers};
-use cellulos::interfaces::memory::{MemoryClient, RegionKind, Rights};
+use cellulos::interfaces::memory::{MemoryClient, MemoryError, RegionKind, Rights};
 use cellulos::runtime::CallError;
 use cellulos_component::sel4_rt::{println, sel4};
 use cellulos_component::{Checks, Component, Error};
@@ -120,6 +120,8 @@ fn run(c: &mut Component) -> Result<u64, Error> {
     t.check(cpus.info(&alone)?.state == CpuState::Faulted, "its fault reached the root through its own CSpace");
     let ip = cpus.read_registers(&alone)?.rip;
     t.check(ip == ALONE_CODE_VA + 7, "it stopped at its ud2");
+    let in_use = Some(CallError::App(MemoryError::InUse));
+    t.check(mem.destroy_ads(space).err() == in_use, "its address space is not destroyed under it");
     cpus.destroy(alone)?;
     mem.destroy_ads(space)?;
     mem.remove(code_here)?;

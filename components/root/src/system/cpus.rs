@@ -21,7 +21,7 @@ use cellulos::runtime::server::{Foreign, Held, New, ObjectId};
 use cellulos::runtime::{Badge, Book, Cap};
 use cellulos_keeper::{Keeper, PdId};
 use osmosis::NodeIdx;
-use sel4::{CNode, Tcb, UserContext, Word};
+use sel4::{CNode, Pml4, Tcb, UserContext, Word};
 
 use super::memory::{MemoryState, Space};
 use super::serve::{RootClient, RootService, ROOT_SERVER_ID_U32};
@@ -47,8 +47,8 @@ enum Binding {
     /// In a component (its instance): its address space and CSpace, the supervisor slot
     /// the root used there.
     Process(usize, Word),
-    /// In an address space made by `create_ads`, with a CSpace of its own.
-    Alone(Object<CNode>),
+    /// In an address space made by `create_ads` (its PML4), with a CSpace of its own.
+    Alone(Object<CNode>, sel4::Cap<Pml4>),
 }
 
 /// The server's state (the root keeps it between calls).
@@ -144,7 +144,7 @@ impl CpuServer for CpuCtx<'_> {
             }
             Space::New(pml4) => {
                 let (cnode, badge) = Process::bind_alone(k, sup, c.tcb.cap, pml4).map_err(|_| CpuError::NotBound)?;
-                (Binding::Alone(cnode), badge)
+                (Binding::Alone(cnode, pml4), badge)
             }
         };
         c.bound = Some(bound);
@@ -280,7 +280,7 @@ pub fn destroy(
                 p.unbind(k, slot)?;
             }
         }
-        Some((Binding::Alone(cnode), _)) => k.destroy(cnode)?,
+        Some((Binding::Alone(cnode, _), _)) => k.destroy(cnode)?,
         None => {}
     }
     keeper.remove_node(c.node);
@@ -304,6 +304,12 @@ impl CpuState {
         if let Some(c) = self.cpus.get_mut(key) {
             c.state = if faulted { State::Faulted } else { State::Stopped };
         }
+    }
+
+    /// Whether a CPU runs in the address space of `pml4` (one `create_ads` made: it may not
+    /// be destroyed under the CPU).
+    pub fn runs_in(&self, pml4: sel4::Cap<Pml4>) -> bool {
+        self.cpus.iter().any(|(_, c)| matches!(c.bound, Some((Binding::Alone(_, at), _)) if at.bits() == pml4.bits()))
     }
 
     /// The CPUs instance `i` made or that run in it (to go with it).

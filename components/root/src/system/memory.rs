@@ -215,6 +215,8 @@ pub struct MemoryCtx<'a> {
     /// The PD server's state: copies it made (counted against budgets) and memory objects
     /// it mapped into other processes (not to be freed).
     pub made: &'a super::pds::PdState,
+    /// The CPU server's state: CPUs that run in an address space made here.
+    pub cpus: &'a super::cpus::CpuState,
     pub processes: &'a mut [(String, Option<Process>, bool)],
     pub keeper: &'a mut Keeper,
     pub pds: &'a [PdId],
@@ -416,9 +418,12 @@ impl MemoryServer for MemoryCtx<'_> {
 
     fn destroy_ads(&mut self, _caller: Badge, ads: Held<ADS>) -> Result<(), MemoryError> {
         let key = ads.key as usize;
-        if !matches!(self.st.spaces.get(key), Some(Ads::New { .. })) {
+        match self.st.spaces.get(key) {
+            // A CPU runs in it: destroy the CPU first.
+            Some(Ads::New { pml4, .. }) if self.cpus.runs_in(pml4.cap) => return Err(MemoryError::InUse),
+            Some(Ads::New { .. }) => {}
             // A component's own space ends with the component, not by request.
-            return Err(MemoryError::InUse);
+            _ => return Err(MemoryError::InUse),
         }
         let regions = self.st.regions.keys_where(|x| x.ads == key);
         for r in regions {
