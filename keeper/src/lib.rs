@@ -21,7 +21,7 @@ use alloc::vec::Vec;
 
 use cellulos_runtime::server::{merge, Book, Fragment};
 use cellulos_runtime::{Badge, Cap};
-use osmosis::{EdgeKind, Model, ModelError, Node, NodeIdx, Perms};
+use osmosis::{EdgeKind, Model, ModelError, Node, NodeIdx, Perms, Value};
 
 pub use error::KeeperError;
 
@@ -38,14 +38,14 @@ pub struct MoId(NodeIdx);
 
 /// A region of an address space, as the root maps it.
 #[derive(Clone, Copy, Debug)]
-pub struct Region<'a> {
+pub struct Region {
     /// Its first virtual address.
     pub va: u64,
     /// 4 KiB pages.
     pub pages: u64,
     /// What it is, in CellulOS's words: `ELF_CODE`, `ELF_DATA`, `STACK`, `IPC_BUF`,
-    /// `SHARED_FRAMES`, ...
-    pub kind: &'a str,
+    /// `SHARED_FRAMES`, ... (the root's own words: the model borrows them)
+    pub kind: &'static str,
     /// How the PD may access it.
     pub perms: Perms,
 }
@@ -125,7 +125,7 @@ impl Keeper {
         let mut model = Model::new();
         let root = model.add_node(Node::pd("PD_0", "ROOT_TASK"))?;
         let mut next_space = 1;
-        let mut space = |m: &mut Model, ty: &str| -> Result<Space, ModelError> {
+        let mut space = |m: &mut Model, ty: &'static str| -> Result<Space, ModelError> {
             let number = next_space;
             next_space += 1;
             let node = m.add_node(Node::space(ids::hex(&[ty, "_SPACE"], &[number]), ty))?;
@@ -163,10 +163,10 @@ impl Keeper {
         })
     }
 
-    fn new_space(&mut self, ty: &str) -> Result<Space, ModelError> {
+    fn new_space(&mut self, ty: impl Into<osmosis::Text> + AsRef<str>) -> Result<Space, ModelError> {
         let number = self.next_space;
         self.next_space += 1;
-        let node = self.model.add_node(Node::space(ids::hex(&[ty, "_SPACE"], &[number]), ty))?;
+        let node = self.model.add_node(Node::space(ids::hex(&[ty.as_ref(), "_SPACE"], &[number]), ty))?;
         Ok(Space { node, number, next: 1 })
     }
 
@@ -254,7 +254,7 @@ impl Keeper {
         Ok(())
     }
 
-    fn add_vmr(&mut self, pd: PdId, r: &Region<'_>) -> Result<NodeIdx, KeeperError> {
+    fn add_vmr(&mut self, pd: PdId, r: &Region) -> Result<NodeIdx, KeeperError> {
         if pd == ROOT {
             return Err(KeeperError::Root);
         }
@@ -266,7 +266,7 @@ impl Keeper {
         o.ads.next += 1;
         let vmr = Node::resource(ids::hex(&["VMR"], &[number, n]), "VMR")
             .with("addr", r.va)
-            .with("kind", r.kind)
+            .with("kind", Value::Text(r.kind.into()))
             .with("pages", r.pages)
             .with("size_bits", 12u64);
         let vmr = self.model.add_node(vmr)?;
@@ -297,7 +297,7 @@ impl Keeper {
 
     /// A region of `pd`'s own memory: a VMR mapping a new MO (physical address of its first
     /// frame `paddr`) that ends with the PD.
-    pub fn add_region(&mut self, pd: PdId, region: &Region<'_>, paddr: u64) -> Result<MoId, KeeperError> {
+    pub fn add_region(&mut self, pd: PdId, region: &Region, paddr: u64) -> Result<MoId, KeeperError> {
         let vmr = self.add_vmr(pd, region)?;
         let mo = self.add_mo(region.pages, paddr)?;
         edge(&mut self.model, EdgeKind::Map, vmr, mo)?;
@@ -312,7 +312,7 @@ impl Keeper {
     }
 
     /// A region of `pd` mapping the existing `mo`.
-    pub fn share_region(&mut self, pd: PdId, region: &Region<'_>, mo: MoId) -> Result<(), KeeperError> {
+    pub fn share_region(&mut self, pd: PdId, region: &Region, mo: MoId) -> Result<(), KeeperError> {
         let vmr = self.add_vmr(pd, region)?;
         edge(&mut self.model, EdgeKind::Map, vmr, mo.0)?;
         self.pd_mut(pd)?.regions.push((region.va, vmr, None));
@@ -342,14 +342,14 @@ impl Keeper {
 
     /// A region reserved in address space `ads` (a node from [`Keeper::ads_of`] or
     /// [`Keeper::new_ads`]), held by `holder`; nothing backs it yet.
-    pub fn reserve(&mut self, holder: PdId, ads: NodeIdx, region: &Region<'_>) -> Result<NodeIdx, KeeperError> {
+    pub fn reserve(&mut self, holder: PdId, ads: NodeIdx, region: &Region) -> Result<NodeIdx, KeeperError> {
         let h = self.pd(holder)?.node;
         let space = self.space_mut(ads)?;
         let (number, n) = (space.number, space.next);
         space.next += 1;
         let vmr = Node::resource(ids::hex(&["VMR"], &[number, n]), "VMR")
             .with("addr", region.va)
-            .with("kind", region.kind)
+            .with("kind", Value::Text(region.kind.into()))
             .with("pages", region.pages)
             .with("size_bits", 12u64);
         let vmr = self.model.add_node(vmr)?;
@@ -435,7 +435,7 @@ impl Keeper {
             return Err(KeeperError::Model(ModelError::BadType(String::from(resource_type))));
         }
         let h = self.pd(holder)?.node;
-        let space = self.new_space(space_type)?;
+        let space = self.new_space(String::from(space_type))?;
         hold(&mut self.model, h, space.node, Perms::READ | Perms::WRITE)?;
         self.model.types.insert(resource_type, space_type);
         self.spaces.push(space.clone());
@@ -455,7 +455,8 @@ impl Keeper {
         let s = self.space_mut(space)?;
         let (number, n) = (s.number, s.next);
         s.next += 1;
-        let node = Node::resource(ids::hex(&[resource_type], &[number, n]), resource_type).with("local_id", local_id);
+        let id = ids::hex(&[resource_type], &[number, n]);
+        let node = Node::resource(id, String::from(resource_type)).with("local_id", local_id);
         let node = self.model.add_node(node)?;
         edge(&mut self.model, EdgeKind::Subset, node, space)?;
         hold(&mut self.model, h, node, Perms::READ | Perms::WRITE)?;
@@ -475,7 +476,7 @@ impl Keeper {
         }
         if self.model.node(node).kind == osmosis::NodeKind::Space {
             // Its resource type (a type named like its space is no exception in the table).
-            let space_type = self.model.node(node).ty.clone();
+            let space_type = String::from(&*self.model.node(node).ty);
             let entry = self.model.types.entries().find(|(_, s)| *s == space_type).map(|(r, _)| String::from(r));
             self.request(to, from, &entry.unwrap_or(space_type))?;
         }

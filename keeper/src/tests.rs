@@ -4,8 +4,8 @@ use super::*;
 use cellulos_runtime::server::{Class, MapTarget, Object};
 use osmosis::query::rsi;
 
-const CODE: Region<'static> = Region { va: 0x40_0000, pages: 3, kind: "ELF_CODE", perms: Perms::READ };
-const STACK: Region<'static> = Region { va: 0x6fff_0000, pages: 16, kind: "STACK", perms: Perms::READ };
+const CODE: Region = Region { va: 0x40_0000, pages: 3, kind: "ELF_CODE", perms: Perms::READ };
+const STACK: Region = Region { va: 0x6fff_0000, pages: 16, kind: "STACK", perms: Perms::READ };
 
 fn idx(m: &Model, id: &str) -> NodeIdx {
     m.find(id).unwrap_or_else(|| panic!("no node {id}"))

@@ -133,9 +133,9 @@ pub fn check(model: &Model) -> Vec<Violation> {
                     found.push(violation(
                         idx,
                         ViolationKind::WrongSpaceType {
-                            resource_type: node.ty.clone(),
+                            resource_type: node.ty.clone().into_owned(),
                             space: space.id.clone(),
-                            space_type: space.ty.clone(),
+                            space_type: space.ty.clone().into_owned(),
                             expected: expected.into(),
                         },
                     ));

@@ -43,4 +43,4 @@ pub mod query;
 pub mod wire;
 
 pub use check::{check, Violation, ViolationKind};
-pub use model::{Edge, EdgeIdx, EdgeKind, Model, ModelError, Node, NodeIdx, NodeKind, Perms, TypeTable, Value};
+pub use model::{Edge, EdgeIdx, EdgeKind, Model, ModelError, Node, NodeIdx, NodeKind, Perms, Text, TypeTable, Value};

@@ -223,12 +223,12 @@ pub fn decode(bytes: &[u8]) -> Result<Model, WireError> {
             let key = String::from(r.str()?);
             let value = match r.u8()? {
                 0 => Value::Int(r.u64()?),
-                1 => Value::Text(String::from(r.str()?)),
+                1 => Value::Text(String::from(r.str()?).into()),
                 t => return Err(WireError::BadTag(t)),
             };
             attrs.insert(key, value);
         }
-        let node = Node { id: String::from(id), kind, ty: String::from(ty), name: String::from(name), attrs };
+        let node = Node { id: String::from(id), kind, ty: String::from(ty).into(), name: String::from(name), attrs };
         index.push(model.add_node(node)?);
     }
     let edges = r.count(1 + 4 + 4 + 1 + 4)?;

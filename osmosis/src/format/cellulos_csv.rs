@@ -86,8 +86,8 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Model, FormatError> {
             }
             let mut node = match kind {
                 NodeKind::Pd => Node::pd(node_id, data),
-                NodeKind::Resource => Node::resource(node_id, data),
-                NodeKind::Space => Node::space(node_id, data),
+                NodeKind::Resource => Node::resource(node_id, data.to_string()),
+                NodeKind::Space => Node::space(node_id, data.to_string()),
             };
             let ty = if kind == NodeKind::Pd { "" } else { data };
             let (attrs, node_name) = extra::parse(ty, extra_cell).map_err(err)?;
@@ -139,7 +139,7 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
     let mut w = csv::WriterBuilder::new().from_writer(out);
     w.write_record(HEADER)?;
     for (_, n) in model.nodes() {
-        let data = if n.kind == NodeKind::Pd { &n.name } else { &n.ty };
+        let data: &str = if n.kind == NodeKind::Pd { &n.name } else { &n.ty };
         w.write_record([n.kind.name(), &n.id, data, "", "", "", &extra::format(n)])?;
     }
     for (_, e) in model.edges() {

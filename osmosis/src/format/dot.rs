@@ -34,7 +34,7 @@ fn node_line(n: &Node) -> String {
         NodeKind::Space => ("folder", "#e9c46a"),
     };
     let mut label = n.id.clone();
-    let detail = if n.kind == NodeKind::Pd { &n.name } else { &n.ty };
+    let detail: &str = if n.kind == NodeKind::Pd { &n.name } else { &n.ty };
     if !detail.is_empty() {
         label = format!("{label}\n{detail}");
     }

@@ -40,7 +40,7 @@ fn conventional(ty: &str, extra: &str) -> Option<Attrs> {
                 return None;
             }
             attrs.insert("addr", Value::Int(hex(addr)?));
-            attrs.insert("kind", Value::Text(kind));
+            attrs.insert("kind", Value::Text(kind.into()));
             attrs.insert("pages", Value::Int(dec(pages)?));
             attrs.insert("size_bits", Value::Int(dec(bits)?));
         }
@@ -69,7 +69,7 @@ pub fn parse(ty: &str, extra: &str) -> Result<(Attrs, Option<String>), String> {
             match (key.as_str(), value) {
                 (NAME_KEY, Json::String(s)) => name = Some(s),
                 (_, Json::String(s)) => {
-                    attrs.insert(key, Value::Text(s));
+                    attrs.insert(key, Value::Text(s.into()));
                 }
                 (_, Json::Number(n)) if n.is_u64() => {
                     attrs.insert(key, Value::Int(n.as_u64().unwrap_or(0)));
@@ -85,7 +85,7 @@ pub fn parse(ty: &str, extra: &str) -> Result<(Attrs, Option<String>), String> {
         return Ok((attrs, None));
     }
     let mut attrs = Attrs::new();
-    attrs.insert("extra", Value::Text(extra.into()));
+    attrs.insert("extra", Value::from(extra));
     Ok((attrs, None))
 }
 
@@ -104,7 +104,7 @@ pub fn format(node: &Node) -> String {
         if let (1, Some(Value::Text(raw))) = (node.attrs.len(), node.attrs.get("extra")) {
             let (back, _) = parse(&node.ty, raw).unwrap_or_default();
             if back == node.attrs {
-                return raw.clone();
+                return raw.clone().into_owned();
             }
         }
     }
@@ -115,7 +115,7 @@ pub fn format(node: &Node) -> String {
     for (k, v) in &node.attrs {
         let v = match v {
             Value::Int(i) => Json::from(*i),
-            Value::Text(s) => Json::String(s.clone()),
+            Value::Text(s) => Json::String(s.clone().into_owned()),
         };
         map.insert(k.to_string(), v);
     }
@@ -124,7 +124,7 @@ pub fn format(node: &Node) -> String {
 
 fn convention_text(node: &Node) -> Option<String> {
     let a = &node.attrs;
-    let text = match node.ty.as_str() {
+    let text = match &*node.ty {
         "VMR" if a.len() == 4 => format!(
             "{:#x}_{}_{}_{}",
             a.get("addr")?.as_int()?,

@@ -148,14 +148,14 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<Model, FormatError> {
             .map(|(k, v)| {
                 let v = match v {
                     ValueIo::Int(i) => Value::Int(i),
-                    ValueIo::Text(s) => Value::Text(s),
+                    ValueIo::Text(s) => Value::Text(s.into()),
                 };
                 (k, v)
             })
             .collect();
         let id = n.id.clone();
         model
-            .add_node(Node { id: n.id, kind, ty: n.ty, name: n.name, attrs })
+            .add_node(Node { id: n.id, kind, ty: n.ty.into(), name: n.name, attrs })
             .map_err(|e| err(format!("node {id:?}: {e}")))?;
     }
     for (i, e) in file.edges.into_iter().enumerate() {
@@ -185,7 +185,7 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
             .map(|(k, v)| {
                 let v = match v {
                     Value::Int(i) => ValueIo::Int(*i),
-                    Value::Text(s) => ValueIo::Text(s.clone()),
+                    Value::Text(s) => ValueIo::Text(s.clone().into_owned()),
                 };
                 (k, v)
             })

@@ -62,7 +62,7 @@ pub fn write_dir(model: &Model, dir: &Path) -> std::io::Result<()> {
         for n in nodes {
             let mut row = vec![n.id.clone(), kind.name().to_string()];
             if kind != NodeKind::Pd {
-                row.push(n.ty.clone());
+                row.push(n.ty.clone().into_owned());
             }
             row.push(n.name.clone());
             for k in keys.keys() {

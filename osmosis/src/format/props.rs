@@ -17,6 +17,6 @@ pub fn prop(v: &Value) -> Prop<'_> {
             Ok(i) => Prop::Int(i),
             Err(_) => Prop::Text(format!("{i:#x}").into()),
         },
-        Value::Text(s) => Prop::Text(s.as_str().into()),
+        Value::Text(s) => Prop::Text(s.as_ref().into()),
     }
 }

@@ -109,7 +109,7 @@ pub fn write(model: &Model, out: &mut dyn Write) -> std::io::Result<()> {
         match spaces_of(model, r)[..] {
             [s] => {
                 space_of.insert(r, s);
-                *contents.entry(s).or_default().entry(node.ty.as_str()).or_default() += 1;
+                *contents.entry(s).or_default().entry(&*node.ty).or_default() += 1;
             }
             _ => unplaced += 1,
         }

@@ -10,8 +10,8 @@ use core::fmt;
 pub enum Value {
     /// A number: address, page count, pid, inode ...
     Int(u64),
-    /// Text: a region kind, a path ...
-    Text(String),
+    /// Text: a region kind, a path ... (borrowed when it is the program's own word).
+    Text(Text),
 }
 
 impl Value {
@@ -27,7 +27,7 @@ impl Value {
     pub fn as_text(&self) -> Option<&str> {
         match self {
             Value::Int(_) => None,
-            Value::Text(s) => Some(s),
+            Value::Text(s) => Some(s.as_ref()),
         }
     }
 }
@@ -49,13 +49,13 @@ impl From<u64> for Value {
 
 impl From<&str> for Value {
     fn from(v: &str) -> Self {
-        Value::Text(v.into())
+        Value::Text(String::from(v).into())
     }
 }
 
 impl From<String> for Value {
     fn from(v: String) -> Self {
-        Value::Text(v)
+        Value::Text(v.into())
     }
 }
 
@@ -72,8 +72,12 @@ pub struct Attrs {
     entries: Vec<(Key, Value)>,
 }
 
+/// Text that is usually the program's own word (borrowed: no allocation), sometimes read
+/// from a file (owned): attribute keys, node types.
+pub type Text = Cow<'static, str>;
+
 /// An attribute key: the program's own word, or text read from a file.
-pub type Key = Cow<'static, str>;
+pub type Key = Text;
 
 type Entry<'a> = (&'a str, &'a Value);
 /// The iterator over an [`Attrs`], in key order.
@@ -107,6 +111,12 @@ impl Attrs {
     /// Sets `key`, returning its previous value.
     pub fn insert(&mut self, key: impl Into<Key>, value: Value) -> Option<Value> {
         let key = key.into();
+        // Builders add attributes in key order: the new one goes last, found without a
+        // search or a move.
+        if self.entries.last().is_none_or(|(last, _)| last.as_ref() < key.as_ref()) {
+            self.entries.push((key, value));
+            return None;
+        }
         match self.position(&key) {
             Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
@@ -168,4 +178,28 @@ pub fn is_valid_key(key: &str) -> bool {
     let mut bytes = key.bytes();
     matches!(bytes.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
         && bytes.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::collections::BTreeMap;
+    use alloc::format;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Inserted in any order, with repeats: the same pairs, in key order, as a map
+        /// that keeps the last value of each key.
+        #[test]
+        fn attrs_behave_as_an_ordered_map(ops in proptest::collection::vec((0u8..12, any::<u64>()), 0..40)) {
+            let (mut attrs, mut map) = (Attrs::new(), BTreeMap::new());
+            for (k, v) in ops {
+                let key = format!("k{k:02}");
+                prop_assert_eq!(attrs.insert(key.clone(), Value::Int(v)), map.insert(key, Value::Int(v)));
+            }
+            let got: Vec<(&str, &Value)> = attrs.iter().collect();
+            let want: Vec<(&str, &Value)> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
 }

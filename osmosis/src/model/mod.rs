@@ -8,7 +8,7 @@ mod node;
 mod perms;
 mod types;
 
-pub use attrs::{is_valid_key, Attrs, Value};
+pub use attrs::{is_valid_key, Attrs, Text, Value};
 pub use edge::{Edge, EdgeIdx, EdgeKind};
 pub use error::ModelError;
 pub use graph::Model;

@@ -3,7 +3,7 @@
 use alloc::string::String;
 use core::fmt;
 
-use super::Attrs;
+use super::{Attrs, Text};
 
 /// What a node is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -52,8 +52,10 @@ pub struct Node {
     pub id: String,
     /// PD, resource or resource space.
     pub kind: NodeKind,
-    /// The resource type (`VMR`) or space type (`ADS`); empty for a PD.
-    pub ty: String,
+    /// The resource type (`VMR`) or space type (`ADS`); empty for a PD. Usually the
+    /// program's own word: borrowed, it costs no allocation (the root task names nodes on
+    /// the requests it serves, and copies every server's at extraction).
+    pub ty: Text,
     /// A human name: a PD's program (`ramdisk_server`); optional for the others.
     pub name: String,
     /// Extra data: a region's address, kind and pages, a memory object's pages, a pid ...
@@ -63,16 +65,16 @@ pub struct Node {
 impl Node {
     /// A protection domain.
     pub fn pd(id: impl Into<String>, name: impl Into<String>) -> Node {
-        Node { id: id.into(), kind: NodeKind::Pd, ty: String::new(), name: name.into(), attrs: Attrs::new() }
+        Node { id: id.into(), kind: NodeKind::Pd, ty: Text::Borrowed(""), name: name.into(), attrs: Attrs::new() }
     }
 
     /// A resource of type `ty`.
-    pub fn resource(id: impl Into<String>, ty: impl Into<String>) -> Node {
+    pub fn resource(id: impl Into<String>, ty: impl Into<Text>) -> Node {
         Node { id: id.into(), kind: NodeKind::Resource, ty: ty.into(), name: String::new(), attrs: Attrs::new() }
     }
 
     /// A resource space of type `ty`.
-    pub fn space(id: impl Into<String>, ty: impl Into<String>) -> Node {
+    pub fn space(id: impl Into<String>, ty: impl Into<Text>) -> Node {
         Node { id: id.into(), kind: NodeKind::Space, ty: ty.into(), name: String::new(), attrs: Attrs::new() }
     }
 

@@ -65,6 +65,6 @@ pub fn rsi(model: &Model, a: NodeIdx, b: NodeIdx, ty: &str) -> Rsi {
 /// The RSI of `a` and `b` for every resource type either reaches, in type order.
 pub fn rsi_all(model: &Model, a: NodeIdx, b: NodeIdx) -> Vec<Rsi> {
     let (ra, rb) = (resources(model, a), resources(model, b));
-    let types: BTreeSet<&str> = ra.iter().chain(&rb).map(|n| model.node(*n).ty.as_str()).collect();
+    let types: BTreeSet<&str> = ra.iter().chain(&rb).map(|n| &*model.node(*n).ty).collect();
     types.into_iter().map(|ty| rsi_of(model, &ra, &rb, ty)).collect()
 }

@@ -36,7 +36,7 @@ pub fn stats(model: &Model) -> Stats {
             NodeKind::Resource => &mut s.resources,
             NodeKind::Space => &mut s.spaces,
         };
-        *by_type.entry(n.ty.clone()).or_default() += 1;
+        *by_type.entry(n.ty.clone().into_owned()).or_default() += 1;
     }
     for (_, e) in model.edges() {
         *s.edges.entry(e.kind).or_default() += 1;

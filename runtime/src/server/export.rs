@@ -47,8 +47,8 @@ impl Book {
         for (id, o) in self.objects() {
             let name = exported_name(o, server, id);
             let node = match o.class {
-                Class::Resource => Node::resource(name.clone(), o.type_name.as_str()),
-                Class::Space => Node::space(name.clone(), o.type_name.as_str()),
+                Class::Resource => Node::resource(name.clone(), o.type_name.clone()),
+                Class::Space => Node::space(name.clone(), o.type_name.clone()),
                 Class::Pd => Node::pd(name.clone(), ""),
             };
             index.insert(id, m.add_node(node.with("key", o.key))?);

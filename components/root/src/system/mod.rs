@@ -418,7 +418,7 @@ fn map_in_root(
 }
 
 /// A shared buffer region of `pages` at `va`, as the model shows it.
-fn buffer_region(va: Word) -> Region<'static> {
+fn buffer_region(va: Word) -> Region {
     Region { va, pages: SHARED_PAGES, kind: "SHARED_FRAMES", perms: Perms::READ | Perms::WRITE }
 }
 

@@ -183,7 +183,7 @@ impl Scanner {
         Ok(())
     }
 
-    fn space(&mut self, id: String, ty: &str, inode: u64) -> Result<NodeIdx, ModelError> {
+    fn space(&mut self, id: String, ty: &'static str, inode: u64) -> Result<NodeIdx, ModelError> {
         if let Some(n) = self.spaces.get(&id) {
             return Ok(*n);
         }
