@@ -764,7 +764,7 @@ fn a_store_maps_onto_another_servers_file_and_the_merged_model_says_so() {
     let fragments: Vec<Fragment> =
         vec![files.borrow().export("fs", pd_name).expect("fs"), stores.borrow().export("kv", pd_name).expect("kv")];
     assert_eq!(fragments[1].foreign_maps.len(), 1);
-    let model = merge(&fragments, |cap| match cap {
+    let model = merge(fragments, |cap| match cap {
         Cap::Endpoint { endpoint, badge } if endpoint == file_ep => files.borrow().book.exported_name("fs", badge),
         _ => None,
     })

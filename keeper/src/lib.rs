@@ -673,7 +673,7 @@ impl Keeper {
             let s = servers.iter().find(|s| self.pd(s.pd).is_ok_and(|p| p.server_id == endpoint))?;
             s.book.exported_name(&s.pd.0.to_string(), badge)
         };
-        Ok(merge(&fragments, name)?)
+        Ok(merge(fragments, name)?)
     }
 }
 

@@ -125,19 +125,23 @@ pub struct Fragment {
 /// Merges fragments into one model, resolving MAP edges onto other servers' objects with
 /// `name` (capability -> node id, from the owner's [`Book::exported_name`]). A MAP whose
 /// target cannot be named is an error: the model would silently lose a dependency.
+///
+/// The first fragment's model becomes the merged one, the others are copied into it: put
+/// the largest first (the root's part: copying it again cost a third of an extraction).
 pub fn merge(
-    fragments: &[Fragment],
+    fragments: Vec<Fragment>,
     name: impl Fn(Cap) -> Option<String>,
 ) -> Result<osmosis::Model, osmosis::ModelError> {
-    let mut model = osmosis::Model::new();
+    let mut fragments = fragments.into_iter();
+    let Some(first) = fragments.next() else { return Ok(osmosis::Model::new()) };
+    let (mut model, mut maps) = (first.model, first.foreign_maps);
     for f in fragments {
         model.merge(&f.model)?;
+        maps.extend(f.foreign_maps);
     }
-    for f in fragments {
-        for (from, cap) in &f.foreign_maps {
-            let to = name(*cap).ok_or_else(|| osmosis::ModelError::UnknownNode(alloc::format!("{cap:?}")))?;
-            model.link(osmosis::EdgeKind::Map, from, &to, osmosis::Perms::NONE, "")?;
-        }
+    for (from, cap) in maps {
+        let to = name(cap).ok_or_else(|| osmosis::ModelError::UnknownNode(alloc::format!("{cap:?}")))?;
+        model.link(osmosis::EdgeKind::Map, &from, &to, osmosis::Perms::NONE, "")?;
     }
     Ok(model)
 }
