@@ -114,10 +114,16 @@ fn run(c: &mut Component) -> Result<u64, Error> {
         pds.info(&heapy).is_err()
     });
     t.check(ended, "the process with a heap ran and ended");
+    t.check(mem.allocate(1, 12).is_err(), "the copy counts against its budget: a page more is refused");
     // Linked, the thread ends with the process.
     pds.link(&thread, &child)?;
     pds.terminate(child)?;
     t.check(pds.info(&thread).is_err(), "linked: the thread ended with the process");
+    let page = mem.allocate(1, 12);
+    t.check(page.is_ok(), "the copy ended with the process: its page is in the budget again");
+    if let Ok(page) = page {
+        mem.free(page)?;
+    }
     // A second thread, made after the first ended, gets the place the first had in its
     // address space (the root's test compares their regions' addresses).
     let again = pds.create(text("worker.again"))?;

@@ -14,6 +14,7 @@
 //! it made so that when one ends the other is terminated; `dump_model` extracts the whole
 //! model now (as `Component::extract_model` does) and answers its size.
 
+use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -54,7 +55,7 @@ pub enum Runnable {
 }
 
 /// Whose address space a thread runs in.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Parent {
     /// A component of the composition (its instance).
     Instance(usize),
@@ -87,13 +88,27 @@ struct Given {
     copy: Option<(Vec<Object<Page>>, MoId)>,
 }
 
+impl Given {
+    /// Pages of its copy (0: shared).
+    fn copied(&self) -> u64 {
+        self.copy.as_ref().map_or(0, |(frames, _)| frames.len() as u64)
+    }
+}
+
 /// The server's state (the root keeps it between calls).
 #[derive(Default)]
 pub struct PdState {
     entries: Table<Entry>,
     /// PDs that end together.
     links: Vec<(usize, usize)>,
+    /// The thread windows in use in each address space that has threads, a bit each.
+    windows: BTreeMap<Parent, [u64; WINDOW_WORDS]>,
+    /// Pages of the copies `share_region` made, by the instance that asked (counted
+    /// against its budget).
+    copied: Vec<u64>,
 }
+
+const WINDOW_WORDS: usize = MAX_THREADS as usize / 64;
 
 /// What a call may touch, borrowed from the running system for one call.
 pub struct PdCtx<'a> {
@@ -242,17 +257,7 @@ impl PdServer for PdCtx<'_> {
                 _ => return Err(PdError::NotConfigured),
             }
         };
-        let in_use: Vec<Word> = self
-            .st
-            .entries
-            .values()
-            .filter_map(|e| match &e.runnable {
-                Some(Runnable::Thread { parent, thread }) if *parent == of => thread.base(),
-                _ => None,
-            })
-            .collect();
-        let window = (0..MAX_THREADS).map(|w| THREAD_WINDOWS + w * THREAD_WINDOW).find(|va| !in_use.contains(va));
-        let va = window.ok_or(PdError::NoMemory)?;
+        let va = self.st.take_window(of).ok_or(PdError::NoMemory)?;
         let (k, sup) = (&mut *self.k, &mut *self.sup);
         let process = match of {
             Parent::Instance(inst) => self.processes.get_mut(inst).and_then(|(_, p, _)| p.as_mut()),
@@ -261,11 +266,19 @@ impl PdServer for PdCtx<'_> {
                 _ => None,
             },
         }
-        .ok_or(PdError::NotConfigured)?;
+        .ok_or(PdError::NotConfigured);
         let (entry, arg) = (config.entry, config.arg);
-        let thread = process
-            .spawn_thread(k, sup, entry, arg, config.stack_pages as usize, config.priority, va)
-            .map_err(|_| PdError::NoMemory)?;
+        let thread = process.and_then(|process| {
+            let spawned = process.spawn_thread(k, sup, entry, arg, config.stack_pages as usize, config.priority, va);
+            spawned.map(|t| (process, t)).map_err(|_| PdError::NoMemory)
+        });
+        let (process, thread) = match thread {
+            Ok(made) => made,
+            Err(e) => {
+                self.st.give_window(of, va);
+                return Err(e);
+            }
+        };
         let regions = thread.regions(k);
         let model = self.keeper.add_thread(parent_pd, &name).map_err(|_| PdError::NoMemory);
         let model = model.and_then(|pd| {
@@ -279,6 +292,7 @@ impl PdServer for PdCtx<'_> {
             Ok(pd) => pd,
             Err(e) => {
                 let _ = process.delete_thread(self.k, thread);
+                self.st.give_window(of, va);
                 return Err(e);
             }
         };
@@ -386,7 +400,9 @@ impl PdServer for PdCtx<'_> {
             give_back(k, p, self.keeper, given);
             return Err(PdError::NoMemory);
         }
+        let (holder, pages) = (e.holder, given.copied());
         e.shared.push(given);
+        self.st.count_copy(holder, pages);
         Ok(())
     }
 
@@ -504,9 +520,15 @@ fn end_runnable(
     st: &mut PdState,
     entry: Entry,
 ) -> Result<(), KernelError> {
+    if let Some(Runnable::Thread { parent, thread }) = &entry.runnable {
+        if let Some(va) = thread.base() {
+            st.give_window(*parent, va);
+        }
+    }
     match entry.runnable {
         Some(Runnable::Process(mut p)) => {
             for given in entry.shared {
+                st.uncount_copy(entry.holder, &given);
                 give_back(k, &mut p, keeper, given);
             }
             p.delete(k)
@@ -561,12 +583,40 @@ impl PdState {
 
     /// Pages of copies made for the PDs instance `i` made (counted against its budget).
     pub fn copied(&self, i: usize) -> u64 {
-        self.entries
-            .values()
-            .filter(|e| e.holder == i)
-            .flat_map(|e| e.shared.iter())
-            .filter_map(|g| g.copy.as_ref().map(|(f, _)| f.len() as u64))
-            .sum()
+        self.copied.get(i).copied().unwrap_or(0)
+    }
+
+    fn count_copy(&mut self, i: usize, pages: u64) {
+        if self.copied.len() <= i {
+            self.copied.resize(i + 1, 0);
+        }
+        self.copied[i] += pages;
+    }
+
+    fn uncount_copy(&mut self, i: usize, given: &Given) {
+        if let Some(c) = self.copied.get_mut(i) {
+            *c = c.saturating_sub(given.copied());
+        }
+    }
+
+    /// The lowest free thread window of `parent`'s address space, now taken.
+    fn take_window(&mut self, parent: Parent) -> Option<Word> {
+        let bits = self.windows.entry(parent).or_default();
+        let (word, bit) =
+            bits.iter().enumerate().find_map(|(w, b)| (*b != u64::MAX).then(|| (w, b.trailing_ones())))?;
+        bits[word] |= 1 << bit;
+        Some(THREAD_WINDOWS + (word as Word * 64 + Word::from(bit)) * THREAD_WINDOW)
+    }
+
+    /// Frees the thread window at `va` of `parent`'s address space.
+    fn give_window(&mut self, parent: Parent, va: Word) {
+        let n = va.wrapping_sub(THREAD_WINDOWS) / THREAD_WINDOW;
+        if let Some(bits) = self.windows.get_mut(&parent).filter(|_| n < MAX_THREADS) {
+            bits[n as usize / 64] &= !(1 << (n % 64));
+            if bits.iter().all(|b| *b == 0) {
+                self.windows.remove(&parent);
+            }
+        }
     }
 
     /// The entry whose PD sent to the supervisor with `badge`.
