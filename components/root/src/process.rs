@@ -28,6 +28,11 @@ const CNODE_RADIX: u8 = 10;
 /// The CSpace of a CPU in an address space of no process ([`Process::bind_alone`]): the
 /// supervisor slot and little else.
 const ALONE_RADIX: u8 = 2;
+/// The CNode guard data of a CSpace root of 2^`radix` slots: a guard of zeros as long as
+/// the rest of a 64-bit CPtr, so a CPtr is a slot number.
+const fn guard_data(radix: u8) -> Word {
+    (64 - radix as Word) << 2
+}
 /// Child slot of the supervisor cap.
 pub const SLOT_SUPERVISOR: Word = 1;
 /// Child slot of its own endpoint.
@@ -478,7 +483,7 @@ impl Process {
         // 4. The thread.
         let ipc_frame = self.frames.iter().find(|(_, va)| *va == IPC_BUFFER_VA).map(|(f, _)| f.cap);
         let tcb = self.tcb.cap;
-        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        let guard = guard_data(CNODE_RADIX);
         let sel = |op, r: Result<(), sel4::Error>| r.map_err(|e| ProcessError::Kernel(KernelError::Sel4(op, e)));
         sel("tcb_set_space", k.ipc.tcb_set_space(tcb, SLOT_SUPERVISOR, cnode, guard, self.pml4.cap.cast(), 0))?;
         let ipc_frame = ipc_frame.ok_or(ProcessError::Description("no IPC buffer frame"))?;
@@ -564,7 +569,7 @@ impl Process {
         }
         let ipc_frame = t.frames.first().map(|(f, _)| f.cap).ok_or(KernelError::OutOfSlots)?;
         let tcb = t.tcb.cap;
-        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        let guard = guard_data(CNODE_RADIX);
         k.ipc.tcb_set_space(tcb, t.slot, cnode, guard, self.pml4.cap.cast(), 0).map_err(sel("tcb_set_space"))?;
         k.ipc.tcb_set_ipc_buffer(tcb, va, ipc_frame.cast()).map_err(sel("tcb_set_ipc_buffer"))?;
         k.ipc.tcb_set_priority(tcb, priority).map_err(sel("tcb_set_priority"))?;
@@ -596,7 +601,7 @@ impl Process {
         k.ipc
             .cnode_mint(cnode, slot, depth, init::CNODE, sup.endpoint().bits(), 64, CapRights::WRITE_GRANT, badge)
             .map_err(sel("cnode_mint (cpu supervisor)"))?;
-        let guard = (64 - Word::from(CNODE_RADIX)) << 2;
+        let guard = guard_data(CNODE_RADIX);
         if let Err(e) = k.ipc.tcb_set_space(tcb, slot, cnode, guard, self.pml4.cap.cast(), 0) {
             let _ = k.ipc.cnode_delete(cnode, slot, depth);
             return Err(KernelError::Sel4("tcb_set_space", e));
@@ -628,7 +633,7 @@ impl Process {
             CapRights::WRITE_GRANT,
             badge,
         );
-        let guard = (64 - Word::from(ALONE_RADIX)) << 2;
+        let guard = guard_data(ALONE_RADIX);
         let set = minted.and_then(|()| k.ipc.tcb_set_space(tcb, SLOT_SUPERVISOR, at, guard, pml4.cast(), 0));
         if let Err(e) = set {
             let _ = k.destroy(cnode);

@@ -19,6 +19,7 @@ use cellulos_keeper::{Keeper, MoId, PdId, Region};
 use osmosis::{NodeIdx, Perms};
 use sel4::{init, CapRights, Page, Pml4, Word};
 
+use super::pages::{within_budget, Pages};
 use super::serve::RootClient;
 use super::table::Table;
 use crate::kernel::{Kernel, Object};
@@ -124,7 +125,7 @@ pub struct MemoryState {
     /// Instances that asked for their own space already.
     owned: Vec<usize>,
     /// Pages of memory objects by instance (what its budget is charged).
-    charged: Vec<u64>,
+    charged: Pages,
     /// Where each region lies, by address space and first address: its end (regions of a
     /// space never overlap, so a range's clash is found without a scan).
     placed: BTreeMap<(usize, Word), Word>,
@@ -182,16 +183,7 @@ impl MemoryState {
 
     /// Pages instance `i` has allocated through the memory server.
     pub fn charged_to(&self, i: usize) -> u64 {
-        self.charged.get(i).copied().unwrap_or(0)
-    }
-
-    /// Charges instance `i` `pages` (or gives them back: `refund`).
-    fn charge(&mut self, i: usize, pages: u64, refund: bool) {
-        if self.charged.len() <= i {
-            self.charged.resize(i + 1, 0);
-        }
-        let c = &mut self.charged[i];
-        *c = if refund { c.saturating_sub(pages) } else { *c + pages };
+        self.charged.of(i)
     }
 
     /// Adds region `r`.
@@ -257,12 +249,6 @@ impl MemoryCtx<'_> {
 
     fn region(&mut self, key: u64) -> Result<&mut Reserved, MemoryError> {
         self.st.regions.get_mut(key as usize).ok_or(MemoryError::BadAddress)
-    }
-
-    /// Pages the instance has allocated so far (through this server, and copies of its
-    /// regions that the PD server made for PDs it made).
-    fn charged(&self, instance: usize) -> u64 {
-        self.st.charged_to(instance) + self.made.copied(instance)
     }
 
     /// Whether `[va, va + pages)` is free in address space `ads`: no region reserved there,
@@ -490,8 +476,7 @@ impl MemoryServer for MemoryCtx<'_> {
         if page_bits != 12 || pages == 0 || pages > MAX_PAGES {
             return Err(MemoryError::BadSize);
         }
-        let budget = u64::from(self.budgets.get(i).copied().unwrap_or(0));
-        if self.charged(i) + u64::from(pages) > budget {
+        if !within_budget(self.budgets, self.st, self.made, i, u64::from(pages)) {
             return Err(MemoryError::NoMemory);
         }
         let mut frames = Vec::new();
@@ -517,7 +502,7 @@ impl MemoryServer for MemoryCtx<'_> {
             }
         };
         let mapped = alloc::vec![false; frames.len()];
-        self.st.charge(i, u64::from(pages), false);
+        self.st.charged.add(i, u64::from(pages));
         Ok(New::resource(self.st.mos.add(Memory { frames, mapped, owner: i, node, paddr }), self.st.physical))
     }
 
@@ -645,7 +630,7 @@ impl MemoryCtx<'_> {
     /// Gives memory object `key`'s frames back.
     fn free_mo(&mut self, key: usize) {
         let Some(m) = self.st.mos.take(key) else { return };
-        self.st.charge(m.owner, m.frames.len() as u64, true);
+        self.st.charged.sub(m.owner, m.frames.len() as u64);
         self.keeper.remove_mo(m.node);
         for f in m.frames {
             let _ = self.k.destroy(f);

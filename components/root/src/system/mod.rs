@@ -47,6 +47,7 @@ mod events;
 mod extraction;
 mod give;
 mod memory;
+mod pages;
 mod pds;
 mod serve;
 mod spaces;

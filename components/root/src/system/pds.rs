@@ -29,6 +29,7 @@ use osmosis::Perms;
 use sel4::{CapRights, Page, Word};
 
 use super::memory::{kind_name, Frame, MemoryState};
+use super::pages::{within_budget, Pages};
 use super::serve::{RootClient, RootService};
 use super::table::Table;
 use crate::kernel::{Kernel, KernelError, Object};
@@ -105,7 +106,7 @@ pub struct PdState {
     windows: BTreeMap<Parent, [u64; WINDOW_WORDS]>,
     /// Pages of the copies `share_region` made, by the instance that asked (counted
     /// against its budget).
-    copied: Vec<u64>,
+    copied: Pages,
 }
 
 const WINDOW_WORDS: usize = MAX_THREADS as usize / 64;
@@ -321,11 +322,8 @@ impl PdServer for PdCtx<'_> {
             .collect();
         let backed = self.memory.backed(self.memory_book, badge, &holders).ok_or(PdError::NotAllowed)?;
         let pages = backed.frames.len() as u64;
-        if how == Sharing::Copied {
-            let budget = u64::from(self.budgets.get(i).copied().unwrap_or(0));
-            if self.memory.charged_to(i) + self.st.copied(i) + pages > budget {
-                return Err(PdError::NoMemory);
-            }
+        if how == Sharing::Copied && !within_budget(self.budgets, self.memory, self.st, i, pages) {
+            return Err(PdError::NoMemory);
         }
         let model = self.model_pd(target.key)?;
         let (k, vs) = (&mut *self.k, &mut *self.vs);
@@ -402,7 +400,7 @@ impl PdServer for PdCtx<'_> {
         }
         let (holder, pages) = (e.holder, given.copied());
         e.shared.push(given);
-        self.st.count_copy(holder, pages);
+        self.st.copied.add(holder, pages);
         Ok(())
     }
 
@@ -528,7 +526,7 @@ fn end_runnable(
     match entry.runnable {
         Some(Runnable::Process(mut p)) => {
             for given in entry.shared {
-                st.uncount_copy(entry.holder, &given);
+                st.copied.sub(entry.holder, given.copied());
                 give_back(k, &mut p, keeper, given);
             }
             p.delete(k)
@@ -583,20 +581,7 @@ impl PdState {
 
     /// Pages of copies made for the PDs instance `i` made (counted against its budget).
     pub fn copied(&self, i: usize) -> u64 {
-        self.copied.get(i).copied().unwrap_or(0)
-    }
-
-    fn count_copy(&mut self, i: usize, pages: u64) {
-        if self.copied.len() <= i {
-            self.copied.resize(i + 1, 0);
-        }
-        self.copied[i] += pages;
-    }
-
-    fn uncount_copy(&mut self, i: usize, given: &Given) {
-        if let Some(c) = self.copied.get_mut(i) {
-            *c = c.saturating_sub(given.copied());
-        }
+        self.copied.of(i)
     }
 
     /// The lowest free thread window of `parent`'s address space, now taken.
