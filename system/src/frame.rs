@@ -1,5 +1,5 @@
 //! Framing for data the root task streams out of the system on the second serial port
-//! (DESIGN.md section 5: the model goes out on COM2, never mixed with console text). A
+//! (docs/wire.md: the model goes out on COM2, never mixed with console text). A
 //! serial line may drop, add or flip bytes and the host may start reading mid-stream, so
 //! every frame carries a magic, its kind, its length and a CRC-32 of all of them:
 //!

@@ -29,7 +29,7 @@ pub const ROOT_SERVER: u32 = u32::MAX - 1;
 pub const ROOT_INTERFACES: [&str; 4] = ["memory", "pd", "cpu", "resource_space"];
 
 /// Bumped whenever the layout changes: the root refuses a description of another version.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 
 /// A composed system.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,8 +40,6 @@ pub struct System {
     pub instances: Vec<Instance>,
     /// The cleanup policy (`recursive-pd`, or `PD/SPACE` depths).
     pub cleanup: String,
-    /// Which in-system tests to run (empty: none).
-    pub tests: Vec<String>,
 }
 
 /// One component instance.

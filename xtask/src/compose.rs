@@ -3,11 +3,10 @@
 //! ```toml
 //! [system]
 //! cleanup = "recursive-pd"            # a preset or "PD/SPACE" depths (inf allowed)
-//! tests = []                          # in-system tests to run
 //!
 //! [[instance]]
 //! name = "counter"                    # unique
-//! program = "counter"                 # components/<program>
+//! program = "counter"                 # a binary of a components/ package
 //! priority = 100                      # 1..=254 (the root runs at 255)
 //! memory = "1 MiB"                    # what it may allocate from the root's memory server
 //! cpu = 0                             # optional; the kernel is built single-core
@@ -54,8 +53,6 @@ struct Manifest {
 #[serde(deny_unknown_fields)]
 struct SystemDef {
     cleanup: Option<Spanned<String>>,
-    #[serde(default)]
-    tests: Vec<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -198,7 +195,7 @@ pub fn compose(
     let mut warnings = Vec::new();
 
     // System settings.
-    let (mut cleanup, mut tests) = ("recursive-pd".to_string(), Vec::new());
+    let mut cleanup = "recursive-pd".to_string();
     if let Some(sys) = &manifest.system {
         if let Some(c) = &sys.cleanup {
             if policy_ok(c.get_ref()) {
@@ -213,7 +210,6 @@ pub fn compose(
                 );
             }
         }
-        tests = sys.tests.iter().map(|t| t.get_ref().clone()).collect();
     }
     if manifest.instances.is_empty() {
         d.at(0..0, "no [[instance]]: a system needs at least one component");
@@ -239,7 +235,10 @@ pub fn compose(
         }
         let program = def.program.get_ref();
         if !program_exists(program) {
-            d.at(def.program.span(), format!("unknown program `{program}` (no components/{program}/Cargo.toml)"));
+            d.at(
+                def.program.span(),
+                format!("unknown program `{program}` (no package of the seL4 workspace, components/, builds it)"),
+            );
         }
         let priority = *def.priority.get_ref();
         if !(1..=254).contains(&priority) {
@@ -469,7 +468,7 @@ pub fn compose(
         }
     }
     warnings.sort();
-    Ok((System { version: VERSION, instances: ordered, cleanup, tests }, warnings))
+    Ok((System { version: VERSION, instances: ordered, cleanup }, warnings))
 }
 
 /// Every interface of `idl/*.idl`, or the IDL's own diagnostics (`idl/x.idl:LINE:COL: ...`).
@@ -530,7 +529,8 @@ mod tests {
     }
 
     fn exists(p: &str) -> bool {
-        p != "root" && root().join("components").join(p).join("Cargo.toml").is_file()
+        static PROGRAMS: std::sync::OnceLock<crate::programs::Programs> = std::sync::OnceLock::new();
+        PROGRAMS.get_or_init(|| crate::programs::Programs::find(&root()).expect("cargo metadata")).get(p).is_some()
     }
 
     fn fixtures(kind: &str) -> Vec<PathBuf> {
@@ -569,7 +569,7 @@ mod tests {
     fn good_manifests_compose_with_exactly_their_warnings() {
         let ifaces = interfaces(&root()).expect("idl");
         let mut files = fixtures("good");
-        files.extend(["composition.toml", "components/tests.toml", "components/bench.toml"].map(|f| root().join(f)));
+        files.extend(["composition.toml", crate::TEST_SYSTEM, crate::BENCH_SYSTEM].map(|f| root().join(f)));
         for file in files {
             let text = std::fs::read_to_string(&file).expect("read");
             let (system, warnings) =

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use crate::compose::{compose, interfaces};
 use crate::error::{io, Error};
 use crate::kernel::Kernel;
+use crate::programs::Programs;
 
 /// Writes `bytes` to `target` unless it holds them already: an unchanged file (and its
 /// folder, which the root task's build script also watches) keeps its time, and cargo does
@@ -21,13 +22,8 @@ pub fn write_if_changed(target: &Path, bytes: &[u8]) -> Result<(), Error> {
 pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str, dir: &Path) -> Result<PathBuf, Error> {
     let interfaces = interfaces(root).map_err(Error::Tree)?;
     let text = std::fs::read_to_string(manifest).map_err(io(manifest))?;
-    let components = root.join("components");
-    let exists = |program: &str| {
-        !program.is_empty()
-            && program != "root"
-            && program.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            && components.join(program).join("Cargo.toml").is_file()
-    };
+    let programs = Programs::find(root)?;
+    let exists = |program: &str| programs.get(program).is_some();
     let (system, warnings) = match compose(&text, &interfaces, &exists) {
         Ok(ok) => ok,
         Err(errors) => {
@@ -40,10 +36,10 @@ pub fn run(root: &Path, kernel: &Kernel, manifest: &Path, shown: &str, dir: &Pat
         eprintln!("{shown}:{}:{}: warning: {}", w.line, w.col, w.message);
     }
     let dir = dir.to_path_buf();
-    let mut programs: Vec<String> = system.instances.iter().map(|i| i.program.clone()).collect();
-    programs.sort();
-    programs.dedup();
-    crate::sel4_side::build_programs(root, kernel, &programs, &dir)?;
+    let mut names: Vec<String> = system.instances.iter().map(|i| i.program.clone()).collect();
+    names.sort();
+    names.dedup();
+    crate::sel4_side::build_programs(root, kernel, &programs, &names, &dir)?;
     let bytes = postcard::to_allocvec(&system).map_err(|e| Error::Tree(format!("encoding the system: {e}")))?;
     write_if_changed(&dir.join("system.bin"), &bytes)?;
     let servers = system.instances.iter().filter(|i| i.provides.is_some()).count();

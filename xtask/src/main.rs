@@ -16,6 +16,7 @@ mod error;
 mod extract;
 mod kernel;
 mod prereq;
+mod programs;
 mod qemu;
 mod sel4_side;
 
@@ -99,6 +100,11 @@ enum Task {
     },
 }
 
+/// The system the in-system tests boot, beside the test programs.
+const TEST_SYSTEM: &str = "components/tests/system.toml";
+/// The system the benchmarks boot, beside the benchmark programs.
+const BENCH_SYSTEM: &str = "components/bench/system.toml";
+
 /// The workspace root (xtask lives one level below it).
 fn root() -> PathBuf {
     let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -112,8 +118,8 @@ fn boot(root: &Path, args: &BootArgs, mode: Mode, filter: Option<&str>) -> Resul
     // what changed, and unchanged outputs are not rewritten).
     let (manifest, shown) = match mode {
         Mode::Run => (root.join("composition.toml"), "composition.toml"),
-        Mode::Test => (root.join("components/tests.toml"), "components/tests.toml"),
-        Mode::Bench => (root.join("components/bench.toml"), "components/bench.toml"),
+        Mode::Test => (root.join(TEST_SYSTEM), TEST_SYSTEM),
+        Mode::Bench => (root.join(BENCH_SYSTEM), BENCH_SYSTEM),
     };
     let dir = root.join("target/cellulos").join(format!("system-{}", mode.name()));
     let system = compose_files::run(root, &kernel, &manifest, shown, &dir)?;

@@ -6,6 +6,7 @@ use std::process::Command;
 
 use crate::error::{io, Error};
 use crate::kernel::Kernel;
+use crate::programs::Programs;
 
 /// What the root task is built to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,15 +92,23 @@ pub fn build_root(
     Ok(image)
 }
 
-/// Builds component programs and leaves a stripped copy of each in `dir` as
-/// `<program>.elf` (rewritten only when it changed, so the root task is not rebuilt for
-/// nothing); copies of programs no longer listed are removed.
-pub fn build_programs(root: &Path, kernel: &Kernel, programs: &[String], dir: &Path) -> Result<(), Error> {
+/// Builds the programs named (each found in `all`, the seL4 workspace's) and leaves a
+/// stripped copy of each in `dir` as `<program>.elf` (rewritten only when it changed, so
+/// the root task is not rebuilt for nothing); copies of programs no longer listed are
+/// removed.
+pub fn build_programs(
+    root: &Path,
+    kernel: &Kernel,
+    all: &Programs,
+    programs: &[String],
+    dir: &Path,
+) -> Result<(), Error> {
     std::fs::create_dir_all(dir).map_err(io(dir))?;
     if !programs.is_empty() {
         let mut args = vec!["build", "--release"];
         for p in programs {
-            args.extend(["-p", p.as_str()]);
+            let program = all.get(p).ok_or_else(|| Error::Tree(format!("no component builds a program `{p}`")))?;
+            args.extend(["-p", program.package.as_str(), "--bin", p.as_str()]);
         }
         run("building the components", cargo(root, kernel, &args))?;
     }

@@ -1,7 +1,7 @@
 //! In-system benchmarks: the raw `seL4_Call`/`seL4_ReplyRecv` round trip between two threads,
 //! in TSC cycles. Run under QEMU with `-icount shift=0,sleep=off` the TSC follows executed
 //! instructions, so numbers repeat; only ratios within one run mean anything. The baseline
-//! is the kernel's fast path: equal priorities, at most 4 words, no caps (DESIGN.md section 4).
+//! is the kernel's fast path: equal priorities, at most 4 words, no caps (docs/wire.md).
 //! Each line `BENCH <name> <mean cycles> <best batch cycles>` is read by `cargo xtask bench`.
 
 use core::sync::atomic::{AtomicU64, Ordering};

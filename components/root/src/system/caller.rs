@@ -1,6 +1,6 @@
 //! The caller thread: it makes the root's calls to servers (their parts of the model, a
 //! give, a gone client's holds, a cleanup's space deletion), so that the main thread keeps
-//! serving its endpoint meanwhile (DESIGN.md section 4). A server the root calls may be
+//! serving its endpoint meanwhile (docs/architecture.md, "Its threads, and why"). A server the root calls may be
 //! about to call the root itself, or wait on one that is: if the main thread made the call,
 //! each would wait for the other for ever (EXTRACT0003).
 //!

@@ -1,4 +1,4 @@
-//! When a PD ends (DESIGN.md section 8): the callers waiting on it are released with
+//! When a PD ends (docs/architecture.md, "Cleanup"): the callers waiting on it are released with
 //! `ServerGone` and its connections revoked and replaced by caps to the root (so later
 //! calls fail the same way instead of hanging); the servers a client used release what it
 //! held; the model library plans the cleanup under the composition's policy on the

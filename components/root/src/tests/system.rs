@@ -1,4 +1,4 @@
-//! Components as protection domains: the composed test system (components/tests.toml)
+//! Components as protection domains: the composed test system (components/tests/system.toml)
 //! starts, its probe client checks the seL4 transport through the counter server, a client
 //! that faults is reported with the address it touched while the server serves on, one with
 //! no connection that calls an empty slot gets the kernel's error instead of a server, and
@@ -39,13 +39,13 @@ impl Run {
     }
 }
 
-/// The instances of the embedded system (components/tests.toml) named, alone: each
+/// The instances of the embedded system (components/tests/system.toml) named, alone: each
 /// connection's server index renumbered, badges and slots as compose gave them.
 fn subsystem(names: &[&str], cleanup: &str) -> Result<cellulos_system::System, String> {
     let mut system = crate::system::embedded()?.ok_or("no system composed into this root task")?;
     let keep: Vec<usize> =
         (0..system.instances.len()).filter(|i| names.contains(&system.instances[*i].name.as_str())).collect();
-    ensure!(keep.len() == names.len(), "tests.toml lacks some of {names:?}");
+    ensure!(keep.len() == names.len(), "components/tests/system.toml lacks some of {names:?}");
     let mut instances = Vec::new();
     for i in &keep {
         let mut inst = system.instances[*i].clone();
@@ -309,12 +309,12 @@ pub fn cleanup_follows_a_space_mapped_onto_another_pds(c: &mut Ctx) -> Result<()
         ("recursive-pd", true, false),
     ];
     for (policy, fs_ends, files_stay) in presets {
-        let run = boot(c, &subsystem(&["blockdev", "filesys"], policy)?)?;
+        let run = boot(c, &subsystem(&["block-double", "file-double"], policy)?)?;
         let (end, failures) = (|name: &str| run.end(name), run.failures);
         let (after, snapshot) = (run.after.clone(), run.models.first().cloned());
-        ensure!(end("blockdev") == Some(Ended::Exited(0)), "{policy}: blockdev {:?}", end("blockdev"));
+        ensure!(end("block-double") == Some(Ended::Exited(0)), "{policy}: block-double {:?}", end("block-double"));
         let want = if fs_ends { Some(Ended::Terminated) } else { None };
-        ensure!(end("filesys") == want, "{policy}: filesys {:?}, expected {want:?}", end("filesys"));
+        ensure!(end("file-double") == want, "{policy}: file-double {:?}, expected {want:?}", end("file-double"));
         ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
         // Mounted: the FILE space (the file system's) MAPs onto the BLOCK space, which both
         // hold; the file system requests BLOCK from the block device.
@@ -324,7 +324,7 @@ pub fn cleanup_follows_a_space_mapped_onto_another_pds(c: &mut Ctx) -> Result<()
             |m: &osmosis::Model, ty: &str| m.nodes_of(NodeKind::Space).find(|(_, n)| n.ty == ty).map(|(i, _)| i);
         let pd = |name: &str| m.nodes_of(NodeKind::Pd).find(|(_, n)| n.name == name).map(|(i, _)| i);
         let (files, blocks) = (space(&m, "FILE").ok_or("no FILE space")?, space(&m, "BLOCK").ok_or("no BLOCK space")?);
-        let (dev, fs) = (pd("blockdev").ok_or("no blockdev")?, pd("filesys").ok_or("no filesys")?);
+        let (dev, fs) = (pd("block-double").ok_or("no block-double")?, pd("file-double").ok_or("no file-double")?);
         ensure!(m.out_edges_of(files, EdgeKind::Map).any(|(_, e)| e.to == blocks), "FILE does not MAP BLOCK");
         for holder in [dev, fs] {
             ensure!(
@@ -365,11 +365,11 @@ pub fn cleanup_asks_a_live_server_to_delete_its_space(c: &mut Ctx) -> Result<(),
         ("recursive-pd", Some(Ended::Terminated)),
     ];
     for (policy, mounter) in presets {
-        let run = boot(c, &subsystem(&["volumes", "dirs", "mounter"], policy)?)?;
+        let run = boot(c, &subsystem(&["volume-double", "dir-double", "mounter"], policy)?)?;
         let (end, failures) = (|name: &str| run.end(name), run.failures);
         let (after, snapshot) = (run.after.clone(), run.models.first().cloned());
         ensure!(end("mounter") == mounter, "{policy}: mounter {:?}, expected {mounter:?}", end("mounter"));
-        ensure!(end("dirs").is_none(), "{policy}: the directory server ended: {:?}", end("dirs"));
+        ensure!(end("dir-double").is_none(), "{policy}: the directory server ended: {:?}", end("dir-double"));
         ensure!(failures == 0, "{policy}: {failures} cleanup(s) unlike the plan, or extractions failed");
         let m = snapshot.ok_or("no snapshot")?;
         ensure!(osmosis::check(&m).is_empty(), "invariants: {:?}", osmosis::check(&m));
