@@ -1,4 +1,4 @@
-//! The live OSmosis model the root task keeps (DESIGN.md section 5): every PD, its address
+//! The live OSmosis model the root task keeps (docs/architecture.md, "The model: who records what"): every PD, its address
 //! space (ADS) and regions (VMRs), the memory objects (MOs) behind them, its CPU (a VCPU
 //! mapped onto the one PCPU of this single-core kernel), and the REQUEST edges of its
 //! connections. Servers keep their own parts (generated code); [`Keeper::extract`] merges

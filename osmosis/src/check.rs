@@ -1,4 +1,4 @@
-//! The invariant checker (DESIGN.md section 1).
+//! The invariant checker (docs/osmosis.md, "Invariants").
 //!
 //! Rules, each reported per offending node and never by panicking:
 //! 1. every edge joins the right kinds: HOLD PD -> anything, REQUEST PD -> PD (with a
@@ -23,7 +23,7 @@ pub struct Violation {
     pub kind: ViolationKind,
 }
 
-/// The invariants of DESIGN.md section 1.
+/// The invariants of docs/osmosis.md.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ViolationKind {
     /// An edge joins kinds its type does not allow.

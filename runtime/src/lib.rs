@@ -1,5 +1,5 @@
 //! The runtime under generated IDL stubs: `no_std`, allocation-free on the call path, and
-//! built to the seL4 5.0 limits of DESIGN.md section 4 even on the host, so that the seL4
+//! built to the seL4 5.0 limits of docs/wire.md even on the host, so that the seL4
 //! transport is a drop-in for the [`loopback`] one.
 //!
 //! - [`limits`]: label, message, capability and badge limits;

@@ -2,7 +2,7 @@
 //! one memfd share its frames (both regions MAP onto one memory object: frame numbers
 //! from /proc/PID/pagemap need CAP_SYS_ADMIN); a process in a new mount namespace
 //! (`unshare --mount`) has its files in a space of its own. Where the machine does not
-//! allow either, that test is reported as ignored with the reason (DESIGN.md section 9),
+//! allow either, that test is reported as ignored with the reason (docs/tests.md),
 //! never as passed. The same for two processes connected by a unix socket pair in a new
 //! network namespace (`unshare --net`): the scanner enters it to ask for the peers.
 

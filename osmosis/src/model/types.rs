@@ -3,7 +3,7 @@
 use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 
-/// The resource-type -> space-type table of DESIGN.md section 1.
+/// The resource-type -> space-type table of docs/osmosis.md ("Invariants").
 ///
 /// A resource type that the table does not name lives in a space type of its own name:
 /// that is the CellulOS convention (MO in MO, FILE in FILE), so only exceptions such as

@@ -5,7 +5,7 @@
 //! it: `VMR` concerns `ADS`). A space no such PD holds is served by its holder if it has
 //! exactly one, otherwise by nobody.
 //!
-//! **The rules** (DESIGN.md section 8), with a policy of two hop limits, PD depth and
+//! **The rules** (docs/architecture.md, "Cleanup"), with a policy of two hop limits, PD depth and
 //! resource-space depth (each a number or unlimited):
 //! - a failed PD is terminated at PD depth 0; a deleted space is deleted at depths 0/0;
 //! - the spaces a terminated PD serves are deleted with it, at its PD depth and space

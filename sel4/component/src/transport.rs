@@ -1,4 +1,4 @@
-//! The generated stubs' transport over seL4 IPC, to DESIGN.md section 4: the label carries
+//! The generated stubs' transport over seL4 IPC, to docs/wire.md: the label carries
 //! the method id (request) or status (reply), words 0-3 travel in registers (a message of at
 //! most 4 words and no caps takes the kernel's fast path), words 4-119 in the IPC buffer,
 //! and the badge of the caller's cap says who is calling. A call allocates nothing; a
