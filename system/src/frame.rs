@@ -21,6 +21,9 @@ pub const MAX_PAYLOAD: usize = 16 << 20;
 pub const OVERHEAD: usize = 4 + 1 + 4 + 4;
 /// Frame kind: an extracted model, in `osmosis::wire` form.
 pub const KIND_MODEL: u8 = 1;
+/// Frame kind: the label of the model frame that follows ([`crate::snapshot::Snapshot`]:
+/// its number in the run, who asked, when).
+pub const KIND_SNAPSHOT: u8 = 2;
 
 /// CRC-32 (IEEE 802.3, reflected, as zlib and Ethernet compute it), continued from `crc`
 /// (start with 0).

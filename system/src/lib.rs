@@ -8,6 +8,7 @@
 extern crate alloc;
 
 pub mod frame;
+pub mod snapshot;
 
 use alloc::string::String;
 use alloc::vec::Vec;

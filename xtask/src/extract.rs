@@ -1,29 +1,76 @@
-//! The model the root task streamed out on COM2 (QEMU writes it to a file): its frames
-//! decoded (garbage, cut and corrupt frames reported, never trusted), the last model
-//! decoded from `osmosis::wire`, written in every format, summarised and checked.
+//! The models the root task streamed out on COM2 (QEMU writes it to a file): its frames
+//! decoded (garbage, cut and corrupt frames reported, never trusted), every model kept as
+//! a numbered snapshot with who asked and when (`snapshots/`), and the one a task wants
+//! written in every format, summarised and checked.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use cellulos_system::frame::{self, KIND_MODEL};
+use cellulos_system::frame::{self, KIND_MODEL, KIND_SNAPSHOT};
+use cellulos_system::snapshot::Snapshot;
 use osmosis::format::{self, Format};
 use osmosis::query::stats;
 use osmosis::{EdgeKind, Model, NodeKind};
 
 use crate::error::{io, Error};
 
+/// One model of a run, with the label the root sent before it (none if it was lost).
+#[derive(Debug)]
+pub struct Taken {
+    /// Its number in the run, who asked and when.
+    pub snapshot: Option<Snapshot>,
+    /// The model.
+    pub model: Model,
+}
+
 /// The models in a COM2 stream, in order; what was wrong with the stream goes to `problems`.
-pub fn models(stream: &[u8], problems: &mut Vec<String>) -> Vec<Model> {
+pub fn models(stream: &[u8], problems: &mut Vec<String>) -> Vec<Taken> {
     let (frames, errors) = frame::decode(stream);
     problems.extend(errors.iter().map(|e| format!("COM2 stream: {e}")));
     let mut out = Vec::new();
-    for f in frames.iter().filter(|f| f.kind == KIND_MODEL) {
-        match osmosis::wire::decode(&f.payload) {
-            Ok(m) => out.push(m),
-            Err(e) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
+    let mut label = None;
+    for f in &frames {
+        match f.kind {
+            KIND_SNAPSHOT => match Snapshot::decode(&f.payload) {
+                Ok(s) => label = Some(s),
+                Err(e) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
+            },
+            KIND_MODEL => match osmosis::wire::decode(&f.payload) {
+                Ok(model) => out.push(Taken { snapshot: label.take(), model }),
+                Err(e) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
+            },
+            other => problems.push(format!("COM2 frame at byte {}: unknown kind {other}", f.offset)),
         }
     }
     out
+}
+
+/// Writes every model of a run as `snapshots/NN-<who>.json` in `dir`, NN its place in the
+/// stream (the folder made anew, so a run leaves only its own), with `index.tsv`: that
+/// place, the root's own number for it (the test suite boots many systems, each numbering
+/// from 1), who asked, the root's TSC when it began, nodes, edges, file. Returns the folder.
+pub fn write_snapshots(taken: &[Taken], dir: &Path) -> Result<PathBuf, Error> {
+    let folder = dir.join("snapshots");
+    if folder.exists() {
+        std::fs::remove_dir_all(&folder).map_err(io(&folder))?;
+    }
+    std::fs::create_dir_all(&folder).map_err(io(&folder))?;
+    let mut index = String::from("n\tseq\twho\tcycles\tnodes\tedges\tfile\n");
+    for (i, t) in taken.iter().enumerate() {
+        let (seq, who, cycles) = match &t.snapshot {
+            Some(s) => (s.seq.to_string(), s.who.as_str(), s.cycles.to_string()),
+            None => (String::from("-"), "unlabelled", String::from("-")),
+        };
+        let n = i + 1;
+        let name = format!("{n:02}-{who}.json");
+        let path = folder.join(&name);
+        format::write_path(&t.model, Format::Json, &path).map_err(|e| Error::Tree(e.to_string()))?;
+        let _ =
+            writeln!(index, "{n}\t{seq}\t{who}\t{cycles}\t{}\t{}\t{name}", t.model.node_count(), t.model.edge_count());
+    }
+    let path = folder.join("index.tsv");
+    std::fs::write(&path, index).map_err(io(&path))?;
+    Ok(folder)
 }
 
 /// Writes `model` as `model.json`, `model.csv`, `neo4j/` (import files and `model.cypher`)
@@ -83,14 +130,20 @@ pub fn extract(stream: &Path, pick: Pick) -> Result<Model, Error> {
         eprintln!("xtask: {p}");
     }
     let count = models.len();
+    let dir = stream.parent().unwrap_or(Path::new("."));
+    if count > 0 {
+        let folder = write_snapshots(&models, dir)?;
+        let asked: Vec<String> =
+            models.iter().filter_map(|t| t.snapshot.as_ref()).map(|s| format!("{} by {}", s.seq, s.who)).collect();
+        println!("model: {count} snapshot(s) kept in {} ({})", folder.display(), asked.join(", "));
+    }
     let chosen = match pick {
         Pick::First => models.into_iter().next(),
         Pick::Last => models.into_iter().last(),
     };
-    let model = chosen.ok_or_else(|| {
+    let model = chosen.map(|t| t.model).ok_or_else(|| {
         Error::Tree(format!("no model in {} ({} bytes): the root task streamed none", stream.display(), bytes.len()))
     })?;
-    let dir = stream.parent().unwrap_or(Path::new("."));
     let files = write_all(&model, dir)?;
     if count > 1 {
         println!("model: {count} extracted; writing the {}", if pick == Pick::First { "first" } else { "last" });
@@ -143,7 +196,7 @@ mod tests {
         let mut problems = Vec::new();
         let models = models(&stream, &mut problems);
         assert_eq!(models.len(), 2);
-        assert_eq!(models[1].node_count(), 4);
+        assert_eq!(models[1].model.node_count(), 4);
         // The leading noise, the bad checksum, and the rest of the corrupt frame.
         assert!(problems[0].contains("5 bytes that are no frame"), "{problems:?}");
         assert!(problems.iter().any(|p| p.contains("bad checksum")), "{problems:?}");
@@ -166,6 +219,48 @@ mod tests {
             s.contains("model: 1 PDs") && s.contains("1 MO") && s.contains("1 HOLD, 0 MAP, 0 REQUEST, 1 SUBSET"),
             "{s}"
         );
+    }
+
+    fn labelled(seq: u32, who: &str, m: &Model) -> Vec<u8> {
+        let label = Snapshot { seq, cycles: 1000 * u64::from(seq), who: who.into() };
+        let mut out = Vec::new();
+        frame::encode(KIND_SNAPSHOT, &label.encode().expect("label"), |b| out.extend_from_slice(b)).expect("frame");
+        out.extend(framed(m));
+        out
+    }
+
+    #[test]
+    fn every_snapshot_of_a_run_is_kept_with_who_asked_and_when() {
+        let dir = std::env::temp_dir().join(format!("xtask-snapshots-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("snapshots")).expect("dir");
+        std::fs::write(dir.join("snapshots/07-stale.json"), "{}").expect("stale");
+        let (first, mut second) = (model(), model());
+        second.add_node(Node::pd("PD_1", "alice")).expect("pd");
+        let mut stream = labelled(1, "alice", &first);
+        // A label whose model frame is lost: the next model must not take it.
+        let mut lost = labelled(2, "bob", &first);
+        let cut = lost.len() - 3;
+        lost[cut] ^= 1;
+        stream.extend(lost);
+        stream.extend(labelled(3, "root", &second));
+        stream.extend(framed(&second));
+        let path = dir.join("model.bin");
+        std::fs::write(&path, &stream).expect("stream");
+        let last = extract(&path, Pick::Last).expect("extract");
+        assert_eq!(last, second);
+        let mut files: Vec<String> = std::fs::read_dir(dir.join("snapshots"))
+            .expect("snapshots")
+            .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
+            .collect();
+        files.sort();
+        assert_eq!(files, ["01-alice.json", "02-root.json", "03-unlabelled.json", "index.tsv"]);
+        assert_eq!(format::read_path(&dir.join("snapshots/01-alice.json")).expect("json"), first);
+        let index = std::fs::read_to_string(dir.join("snapshots/index.tsv")).expect("index");
+        let rows: Vec<&str> = index.lines().collect();
+        assert_eq!(rows[1], "1\t1\talice\t1000\t3\t2\t01-alice.json");
+        assert_eq!(rows[2], "2\t3\troot\t3000\t4\t2\t02-root.json");
+        assert!(rows[3].starts_with("3\t-\tunlabelled\t-\t"), "{index}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

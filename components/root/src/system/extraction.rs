@@ -7,6 +7,8 @@ use alloc::vec::Vec;
 use cellulos_keeper::ServerPart;
 use cellulos_runtime::server::{Class, Object};
 use cellulos_runtime::{Book, Message};
+use cellulos_system::frame;
+use cellulos_system::snapshot::Snapshot;
 use sel4::{MessageInfo, Word};
 use sel4_rt::println;
 
@@ -16,11 +18,22 @@ use crate::thread::Supervisor;
 use crate::vspace::VSpace;
 
 impl Running {
-    /// Extracts the model and streams it out; the status to answer a requester with.
-    pub(super) fn extract_and_send(&mut self, k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor) -> Word {
+    /// Extracts the model and streams it out, labelled with its number in the run, `who`
+    /// asked (an instance name, or `root`) and when; the status to answer a requester with.
+    pub(super) fn extract_and_send(
+        &mut self,
+        k: &mut Kernel,
+        vs: &mut VSpace,
+        sup: &mut Supervisor,
+        who: &str,
+    ) -> Word {
+        let label = Snapshot { seq: self.snapshots + 1, cycles: sel4::debug::rdtsc(), who: String::from(who) };
         let sent = self.extract(k, vs, sup, None).and_then(|model| {
             let bytes = osmosis::wire::to_bytes(&model);
-            crate::com2::send(cellulos_system::frame::KIND_MODEL, &bytes).map_err(String::from)?;
+            let head = label.encode().ok_or("a snapshot asked for by no instance name")?;
+            crate::com2::send(frame::KIND_SNAPSHOT, &head).map_err(String::from)?;
+            crate::com2::send(frame::KIND_MODEL, &bytes).map_err(String::from)?;
+            self.snapshots = label.seq;
             Ok((model, bytes.len()))
         });
         match sent {
@@ -40,14 +53,16 @@ impl Running {
         }
     }
 
-    /// Extracts the model now (as `extract_and_send`) and summarises it for `pd.dump_model`.
+    /// Extracts the model now for `who` (as `extract_and_send`) and summarises it for
+    /// `pd.dump_model`.
     pub(super) fn dump(
         &mut self,
         k: &mut Kernel,
         vs: &mut VSpace,
         sup: &mut Supervisor,
+        who: &str,
     ) -> Option<cellulos::interfaces::pd::ModelSummary> {
-        if self.extract_and_send(k, vs, sup) != 0 {
+        if self.extract_and_send(k, vs, sup, who) != 0 {
             return None;
         }
         let m = self.models.last()?;

@@ -142,6 +142,8 @@ pub struct Running {
     /// Every model extracted, in order (for the in-system tests to check).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub models: Vec<osmosis::Model>,
+    /// How many models went out on COM2 (each labelled with its number).
+    snapshots: u32,
 }
 
 /// Starts every instance; on failure, stops what was started and says why.
@@ -184,6 +186,7 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         extracted: false,
         failures: 0,
         models: Vec::new(),
+        snapshots: 0,
         last_bytes: 0,
         reply_slots: [0; events::SAVED_REPLIES],
         notification: None,

@@ -244,7 +244,9 @@ impl Running {
                                 }
                             }
                         }
-                        self.dump(k, vs, sup)
+                        let who =
+                            self.processes.get(client.instance).map_or(alloc::string::String::new(), |p| p.0.clone());
+                        self.dump(k, vs, sup, &who)
                     }
                     false => None,
                 };

@@ -212,7 +212,10 @@ impl Running {
                 Event::Extract(badge, i) => {
                     // A server waiting here could not answer for its own part.
                     let status = match self.index_of(badge) {
-                        Some(j) if !self.processes[j].2 => self.extract_and_send(k, vs, sup),
+                        Some(j) if !self.processes[j].2 => {
+                            let who = self.processes[j].0.clone();
+                            self.extract_and_send(k, vs, sup, &who)
+                        }
                         _ => 1,
                     };
                     answer_saved(k, i, status, 0);
@@ -245,7 +248,7 @@ impl Running {
         }
         self.flush_reply();
         if !self.extracted {
-            self.extract_and_send(k, vs, sup);
+            self.extract_and_send(k, vs, sup, "root");
         }
         Ok(ends)
     }
