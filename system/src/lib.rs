@@ -29,6 +29,15 @@ pub const ROOT_SERVER: u32 = u32::MAX - 1;
 /// The interfaces the root task serves.
 pub const ROOT_INTERFACES: [&str; 4] = ["memory", "pd", "cpu", "resource_space"];
 
+/// The longest instance name (the start page's `Name`, 32 bytes).
+pub const MAX_NAME: usize = 32;
+
+/// Whether `name` may name an instance: 1 to [`MAX_NAME`] ASCII letters, digits, `_` or
+/// `-` (so it is also safe in a file name, where xtask writes what an instance asked for).
+pub fn instance_name_ok(name: &str) -> bool {
+    (1..=MAX_NAME).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Bumped whenever the layout changes: the root refuses a description of another version.
 pub const VERSION: u32 = 4;
 

@@ -6,15 +6,12 @@
 //! seq u32 LE | cycles u64 LE (the root's TSC when it began) | who: the rest, 1..=32 bytes of [A-Za-z0-9_-]
 //! ```
 //!
-//! `who` is an instance name (compose allows no other characters), or `root` for the
-//! snapshot the root takes when every client is done; a reader may use it in a file name.
+//! `who` is an instance name ([`crate::instance_name_ok`]), or `root` for the snapshot the
+//! root takes when every client is done; a reader may use it in a file name.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
-
-/// The longest `who` (an instance name's bound).
-pub const MAX_WHO: usize = 32;
 
 /// One snapshot's label.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,14 +42,10 @@ impl fmt::Display for SnapshotError {
     }
 }
 
-fn who_ok(who: &[u8]) -> bool {
-    (1..=MAX_WHO).contains(&who.len()) && who.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'_' || *b == b'-')
-}
-
 impl Snapshot {
     /// The payload; `None` when `who` is no instance name.
     pub fn encode(&self) -> Option<Vec<u8>> {
-        if !who_ok(self.who.as_bytes()) {
+        if !crate::instance_name_ok(&self.who) {
             return None;
         }
         let mut out = Vec::with_capacity(12 + self.who.len());
@@ -67,11 +60,11 @@ impl Snapshot {
         let (Some(seq), Some(cycles), Some(who)) = (bytes.get(..4), bytes.get(4..12), bytes.get(12..)) else {
             return Err(SnapshotError::Short(bytes.len()));
         };
-        if !who_ok(who) {
-            return Err(SnapshotError::BadWho);
-        }
-        let word = |b: &[u8]| b.iter().rev().fold(0u64, |acc, x| (acc << 8) | u64::from(*x));
-        Ok(Snapshot { seq: word(seq) as u32, cycles: word(cycles), who: who.iter().map(|b| char::from(*b)).collect() })
+        let who = core::str::from_utf8(who).ok().filter(|w| crate::instance_name_ok(w)).ok_or(SnapshotError::BadWho)?;
+        let (Ok(seq), Ok(cycles)) = (<[u8; 4]>::try_from(seq), <[u8; 8]>::try_from(cycles)) else {
+            return Err(SnapshotError::Short(bytes.len()));
+        };
+        Ok(Snapshot { seq: u32::from_le_bytes(seq), cycles: u64::from_le_bytes(cycles), who: String::from(who) })
     }
 }
 
@@ -90,7 +83,7 @@ mod tests {
         let mut slash = bytes.clone();
         slash[13] = b'/';
         assert_eq!(Snapshot::decode(&slash), Err(SnapshotError::BadWho));
-        let long = Snapshot { seq: 1, cycles: 0, who: "x".repeat(MAX_WHO + 1) };
+        let long = Snapshot { seq: 1, cycles: 0, who: "x".repeat(crate::MAX_NAME + 1) };
         assert_eq!(long.encode(), None);
         assert_eq!(Snapshot { seq: 1, cycles: 0, who: "../up".into() }.encode(), None);
     }

@@ -28,7 +28,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 
 use cellulos_system::{
-    Instance, Provided, System, Used, FIRST_USE_SLOT, MAX_CLIENTS, MAX_USES, ROOT_INTERFACES, ROOT_SERVER, VERSION,
+    Instance, Provided, System, Used, FIRST_USE_SLOT, MAX_CLIENTS, MAX_NAME, MAX_USES, ROOT_INTERFACES, ROOT_SERVER,
+    VERSION,
 };
 use serde::Deserialize;
 use toml::Spanned;
@@ -221,11 +222,11 @@ pub fn compose(
     for inst in &manifest.instances {
         let def = inst.get_ref();
         let name = def.name.get_ref();
-        if name.is_empty()
-            || name.len() > 32
-            || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            d.at(def.name.span(), format!("instance name `{name}` must be 1 to 32 letters, digits, `_` or `-`"));
+        if !cellulos_system::instance_name_ok(name) {
+            d.at(
+                def.name.span(),
+                format!("instance name `{name}` must be 1 to {MAX_NAME} letters, digits, `_` or `-`"),
+            );
         }
         if name == "root" {
             d.at(def.name.span(), "`root` is the root task's name: connections `to = \"root\"` reach it");
