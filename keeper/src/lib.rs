@@ -1,7 +1,7 @@
-//! The live OSmosis model the root task keeps (docs/architecture.md, "The model: who records what"): every PD, its address
-//! space (ADS) and regions (VMRs), the memory objects (MOs) behind them, its CPU (a VCPU
-//! mapped onto the one PCPU of this single-core kernel), and the REQUEST edges of its
-//! connections. Servers keep their own parts (generated code); [`Keeper::extract`] merges
+//! The live OSmosis model the root task keeps (docs/architecture.md, "The model: who
+//! records what"): every PD, its address space (ADS) and regions (VMRs), the memory objects
+//! (MOs) behind them, its CPU (a VCPU mapped onto the one PCPU of this single-core kernel),
+//! and the REQUEST edges of its connections. Servers keep their own parts (generated code); [`Keeper::extract`] merges
 //! those in. `no_std`: the root task runs it, and host tests check it.
 //!
 //! Node ids follow CellulOS (`PD_<n>`, `<TYPE>_SPACE_<space>`, `<TYPE>_<space>_<n>`, numbers

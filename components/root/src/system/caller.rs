@@ -1,8 +1,8 @@
 //! The caller thread: it makes the root's calls to servers (their parts of the model, a
 //! give, a gone client's holds, a cleanup's space deletion), so that the main thread keeps
-//! serving its endpoint meanwhile (docs/architecture.md, "Its threads, and why"). A server the root calls may be
-//! about to call the root itself, or wait on one that is: if the main thread made the call,
-//! each would wait for the other for ever (EXTRACT0003).
+//! serving its endpoint meanwhile (docs/architecture.md, "Its threads, and why"). A
+//! server the root calls may be about to call the root itself, or wait on one that is: if
+//! the main thread made the call, each would wait for the other for ever (EXTRACT0003).
 //!
 //! The main thread writes the job, signals a caller thread's notification and serves
 //! calls until that thread signals the main thread's (with the supervisor thread's

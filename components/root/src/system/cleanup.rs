@@ -1,7 +1,7 @@
-//! When a PD ends (docs/architecture.md, "Cleanup"): the callers waiting on it are released with
-//! `ServerGone` and its connections revoked and replaced by caps to the root (so later
-//! calls fail the same way instead of hanging); the servers a client used release what it
-//! held; the model library plans the cleanup under the composition's policy on the
+//! When a PD ends (docs/architecture.md, "Cleanup"): the callers waiting on it are
+//! released with `ServerGone` and its connections revoked and replaced by caps to the root
+//! (so later calls fail the same way instead of hanging); the servers a client used release
+//! what it held; the model library plans the cleanup under the composition's policy on the
 //! model as it was, the root terminates what the plan says, and checks that the model
 //! afterwards is the one the plan predicted.
 

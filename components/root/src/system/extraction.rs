@@ -27,13 +27,13 @@ impl Running {
         sup: &mut Supervisor,
         who: &str,
     ) -> Word {
-        let label = Snapshot { seq: self.snapshots + 1, cycles: sel4::debug::rdtsc(), who: String::from(who) };
+        let seq = u32::try_from(self.models.len() + 1).unwrap_or(u32::MAX);
+        let label = Snapshot { seq, cycles: sel4::debug::rdtsc(), who: String::from(who) };
         let sent = self.extract(k, vs, sup, None).and_then(|model| {
             let bytes = osmosis::wire::to_bytes(&model);
             let head = label.encode().ok_or("a snapshot asked for by no instance name")?;
             crate::com2::send(frame::KIND_SNAPSHOT, &head).map_err(String::from)?;
             crate::com2::send(frame::KIND_MODEL, &bytes).map_err(String::from)?;
-            self.snapshots = label.seq;
             Ok((model, bytes.len()))
         });
         match sent {

@@ -139,11 +139,10 @@ pub struct Running {
     /// The notification bound to the main thread, and the supervisor thread's cap to it.
     notification: Option<Object<Notification>>,
     event_signal: Word,
-    /// Every model extracted, in order (for the in-system tests to check).
+    /// Every model extracted, in order (for the in-system tests to check; its length is
+    /// the number of the last snapshot streamed out).
     #[cfg_attr(not(feature = "tests"), allow(dead_code))]
     pub models: Vec<osmosis::Model>,
-    /// How many models went out on COM2 (each labelled with its number).
-    snapshots: u32,
 }
 
 /// Starts every instance; on failure, stops what was started and says why.
@@ -186,7 +185,6 @@ pub fn start(k: &mut Kernel, vs: &mut VSpace, sup: &mut Supervisor, system: &Sys
         extracted: false,
         failures: 0,
         models: Vec::new(),
-        snapshots: 0,
         last_bytes: 0,
         reply_slots: [0; events::SAVED_REPLIES],
         notification: None,
