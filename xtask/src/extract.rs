@@ -35,9 +35,10 @@ pub fn models(stream: &[u8], problems: &mut Vec<String>) -> Vec<Taken> {
                 Ok(s) => label = Some(s),
                 Err(e) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
             },
-            KIND_MODEL => match osmosis::wire::decode(&f.payload) {
-                Ok(model) => out.push(Taken { snapshot: label.take(), model }),
-                Err(e) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
+            // A label goes with the model frame after it, whether that decodes or not.
+            KIND_MODEL => match (label.take(), osmosis::wire::decode(&f.payload)) {
+                (snapshot, Ok(model)) => out.push(Taken { snapshot, model }),
+                (_, Err(e)) => problems.push(format!("COM2 frame at byte {}: {e}", f.offset)),
             },
             other => problems.push(format!("COM2 frame at byte {}: unknown kind {other}", f.offset)),
         }
@@ -261,6 +262,31 @@ mod tests {
         assert_eq!(rows[2], "2\t3\troot\t3000\t4\t2\t02-root.json");
         assert!(rows[3].starts_with("3\t-\tunlabelled\t-\t"), "{index}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn bad_labels_and_unknown_frames_are_reported_and_label_nothing() {
+        let mut stream = Vec::new();
+        let push = |stream: &mut Vec<u8>, kind: u8, payload: &[u8]| {
+            frame::encode(kind, payload, |b| stream.extend_from_slice(b)).expect("frame")
+        };
+        push(&mut stream, KIND_SNAPSHOT, b"\x01\0\0\0\0\0\0\0\0\0\0\0../etc");
+        push(&mut stream, 9, b"what");
+        stream.extend(framed(&model()));
+        stream.extend(labelled(2, "alice", &model()));
+        // A label whose model does not decode labels nothing after it.
+        let bob = Snapshot { seq: 3, cycles: 0, who: "bob".into() }.encode().expect("label");
+        push(&mut stream, KIND_SNAPSHOT, &bob);
+        push(&mut stream, KIND_MODEL, b"no model");
+        stream.extend(framed(&model()));
+        let mut problems = Vec::new();
+        let taken = models(&stream, &mut problems);
+        assert!(problems.iter().any(|p| p.contains("asker is no instance name")), "{problems:?}");
+        assert!(problems.iter().any(|p| p.contains("unknown kind 9")), "{problems:?}");
+        assert_eq!(taken.len(), 3, "{problems:?}");
+        assert_eq!(taken[0].snapshot, None);
+        assert_eq!(taken[1].snapshot.as_ref().map(|s| s.who.as_str()), Some("alice"));
+        assert_eq!(taken[2].snapshot, None, "a label outlived the model it was for");
     }
 
     #[test]
